@@ -1,0 +1,157 @@
+//! The `tenantry` binary: the server and every operator command.
+
+mod bench;
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "tenantry", version, about = "A multi-tenant business platform for a firm that hosts its clients")]
+struct Cli {
+    /// Configuration file (TOML). Without it, ./tenantry.toml is read if present.
+    #[arg(long, global = true, env = "TENANTRY_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Create the demo operator and clients (idempotent) and enable development mode.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the control plane and every client database to the latest schema.
+    Migrate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Provision and manage clients.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Register the PostgreSQL servers that hold client databases.
+    Server {
+        #[command(subcommand)]
+        command: ServerCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted); fail on a bad value.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client: its record, database, schema, company data and admin invitation.
+    /// Rerunning the same command resumes an interrupted provisioning.
+    Provision {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        subdomain: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        plan: String,
+        /// A custom domain for the client's space (repeatable).
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every client.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one client (by subdomain or id).
+    Show {
+        client: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a client's space read-only.
+    Suspend { client: String },
+    /// Give a suspended client its writes back.
+    Resume { client: String },
+    /// Remove a client and its database for good (the audit log keeps a record).
+    Drop {
+        client: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ServerCommand {
+    /// Register a PostgreSQL server (its user needs CREATEDB and CREATEROLE).
+    Add {
+        /// postgres://user:password@host:port/database
+        #[arg(long, env = "TENANTRY_SERVER_URL", hide_env_values = true)]
+        url: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List registered servers and how many clients each holds.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain and report the first broken link, if any.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Provision N clients on each backend and report latency, throughput, memory, and a sweep
+    /// of requests across every client's host.
+    Provision(bench::ProvisionArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(output::exit_code(&e))
+        }
+    }
+}

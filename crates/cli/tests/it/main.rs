@@ -1,0 +1,12 @@
+//! End-to-end tests: the real server on an ephemeral port, the real `tenantry` binary, real
+//! databases. Every test runs on SQLite and on PostgreSQL (see `support::Backend`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod cli;
+mod isolation;
+mod lifecycle;
+mod migrate;
+mod provisioning;
+mod routing;

@@ -1,0 +1,201 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Output;
+
+use tenantry_platform::provisioning::{provision, ProvisionRequest, Provisioned};
+use tenantry_platform::{servers, Config, Platform, PlatformError};
+use tenantry_store::db::{create_postgres_database, drop_postgres_databases_with_prefix};
+use tenantry_store::secrets::random_hex;
+use tenantry_store::{MasterKey, Secret};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+// The PostgreSQL server the PostgreSQL suite runs against: an admin URL (user with CREATEDB and
+// CREATEROLE) in `TENANTRY_TEST_POSTGRES_URL`.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TENANTRY_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "the PostgreSQL suite needs TENANTRY_TEST_POSTGRES_URL, e.g. \
+             TENANTRY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres"
+        )
+    })
+}
+
+// Runs a test body once per backend: `name::sqlite` always, `name::postgres` when the
+// PostgreSQL suite is asked for (`--include-ignored` with `TENANTRY_TEST_POSTGRES_URL` set); a
+// plain `cargo test` lists it as ignored, so a run without PostgreSQL says it did not run it.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL suite: set TENANTRY_TEST_POSTGRES_URL and run with --include-ignored"]
+            async fn postgres() {
+                let app = $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub addr: SocketAddr,
+    pub platform: Platform,
+    pub config: Config,
+    pub http: reqwest::Client,
+    pub dir: TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    postgres_prefix: Option<String>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = format!("tt_{}_", random_hex(4));
+        let mut config = Config {
+            data_dir: dir.path().to_owned(),
+            master_key: Some(Secret::new(MasterKey::generate().to_hex())),
+            postgres_tenant_prefix: prefix.clone(),
+            tenant_pool_capacity: 50,
+            ..Config::default()
+        };
+        let postgres_prefix = if backend == Backend::Postgres {
+            let admin = postgres_admin_url();
+            let control = format!("{prefix}control");
+            create_postgres_database(&admin, &control).await.unwrap();
+            config.database_url = Some(Secret::new(replace_database(&admin, &control)));
+            Some(prefix)
+        } else {
+            None
+        };
+        let platform = Platform::open(config.clone()).await.unwrap();
+        if backend == Backend::Postgres {
+            servers::add(&platform, &postgres_admin_url(), Some("test"), "test").await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(tenantry_web::serve(listener, platform.clone(), async {
+            let _ = rx.await;
+        }));
+        Self {
+            backend,
+            addr,
+            platform,
+            config,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            dir,
+            shutdown: Some(tx),
+            postgres_prefix,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// GET `path` on `host` (a full host name such as `acme-corp.localhost`).
+    pub async fn get(&self, host: &str, path: &str) -> (u16, String) {
+        let res = self.http.get(self.url(path)).header("host", host).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    pub async fn post(&self, host: &str, path: &str) -> (u16, String) {
+        let res = self.http.post(self.url(path)).header("host", host).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    pub async fn provision(&self, name: &str, subdomain: &str) -> Result<Provisioned, PlatformError> {
+        let req = ProvisionRequest::parse(name, subdomain, &format!("admin@{subdomain}.example.com"), "professional", &[])?;
+        provision(&self.platform, &req, "test").await
+    }
+
+    /// Runs the `tenantry` binary against this app's installation.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tenantry"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("TENANTRY_DATA_DIR", &self.config.data_dir)
+            .env("TENANTRY_MASTER_KEY", self.config.master_key.as_ref().unwrap().expose())
+            .env("TENANTRY_POSTGRES_TENANT_PREFIX", &self.config.postgres_tenant_prefix)
+            .env_remove("TENANTRY_CONFIG")
+            .stdin(std::process::Stdio::null());
+        match &self.config.database_url {
+            Some(url) => cmd.env("TENANTRY_DATABASE_URL", url.expose()),
+            None => cmd.env_remove("TENANTRY_DATABASE_URL"),
+        };
+        cmd.output().unwrap()
+    }
+
+    /// The tenant database file of a SQLite tenant.
+    pub fn sqlite_file(&self, db_name: &str) -> PathBuf {
+        self.config.data_dir.join("tenants").join(db_name)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(prefix) = self.postgres_prefix.take() {
+            // Runs even when the test panicked, on a runtime of its own (Drop cannot await).
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    drop_postgres_databases_with_prefix(&postgres_admin_url(), &prefix).await.unwrap();
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").unwrap() + 3;
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+// Extracts the invitation token from a provisioning run's link.
+pub fn invitation_token(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
+}

@@ -1,0 +1,35 @@
+use tenantry_domain::ValidationError;
+use tenantry_store::StoreError;
+
+/// Everything a platform service can refuse or fail with. The HTTP layer maps these to statuses
+/// in one place; the CLI prints them.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The request is well formed but the current state forbids it.
+    #[error("{0}")]
+    Refused(String),
+    #[error("configuration error: {0}")]
+    Config(String),
+    #[error("provisioning stopped by an injected failure before step {0:?}")]
+    InjectedFailure(&'static str),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for PlatformError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => PlatformError::Conflict(m),
+            StoreError::NotFound(m) => PlatformError::NotFound(m),
+            other => PlatformError::Store(other),
+        }
+    }
+}
+
+pub type Result<T, E = PlatformError> = std::result::Result<T, E>;

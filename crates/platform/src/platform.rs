@@ -1,0 +1,104 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use tenantry_store::control::ControlLocation;
+use tenantry_store::{ControlStore, MasterKey, TenantAdmin, TenantPools};
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::master_key::{self, KeySource};
+
+/// One running installation: its configuration, control plane and tenant pools. Cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    control: ControlStore,
+    pools: TenantPools,
+    key_source: KeySource,
+}
+
+impl Platform {
+    /// Opens the control plane (migrating it to this build's schema) and prepares the tenant pool
+    /// cache. Tenant databases are opened on demand.
+    pub async fn open(config: Config) -> Result<Self> {
+        let (key, key_source) = master_key::load(&config)?;
+        Self::open_with_key(config, key, key_source).await
+    }
+
+    pub async fn open_with_key(config: Config, key: MasterKey, key_source: KeySource) -> Result<Self> {
+        let location = match &config.database_url {
+            Some(url) => ControlLocation::Postgres { url: url.expose() },
+            None => ControlLocation::Sqlite {
+                data_dir: &config.data_dir,
+                durability: config.sqlite_durability,
+            },
+        };
+        let control = ControlStore::open(location).await?;
+        control.migrate().await?;
+        master_key::verify_against(&control, &key).await?;
+        let admin = Arc::new(TenantAdmin::new(
+            config.data_dir.clone(),
+            config.sqlite_durability,
+            key,
+            control.clone(),
+        ));
+        let pools = TenantPools::new(
+            admin,
+            config.tenant_pool_capacity,
+            Duration::from_secs(config.tenant_pool_idle_secs),
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                control,
+                pools,
+                key_source,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn control(&self) -> &ControlStore {
+        &self.inner.control
+    }
+
+    pub fn pools(&self) -> &TenantPools {
+        &self.inner.pools
+    }
+
+    pub fn admin(&self) -> &TenantAdmin {
+        self.inner.pools.admin()
+    }
+
+    pub fn key_source(&self) -> &KeySource {
+        &self.inner.key_source
+    }
+
+    /// The operator's name as shown on the landing page.
+    pub async fn operator_name(&self) -> Result<String> {
+        Ok(self
+            .control()
+            .setting(OPERATOR_NAME)
+            .await?
+            .unwrap_or_else(|| "Tenantry".to_owned()))
+    }
+
+    pub async fn set_operator_name(&self, name: &str) -> Result<()> {
+        let name = tenantry_domain::ClientName::parse(name)?;
+        Ok(self.control().set_setting(OPERATOR_NAME, name.as_str()).await?)
+    }
+
+    /// Closes every pool (at shutdown).
+    pub async fn close(&self) {
+        self.control().db().close().await;
+    }
+}
+
+const OPERATOR_NAME: &str = "operator_name";

@@ -1,0 +1,83 @@
+//! A connection to one tenant's own database.
+
+use serde::Serialize;
+use sqlx::FromRow;
+use time::OffsetDateTime;
+
+use crate::control::now;
+use crate::db::Db;
+use crate::error::Result;
+use crate::on_db;
+
+/// A pool on one tenant's database. Whatever it reads or writes belongs to that tenant alone:
+/// there is no tenant column to filter on, the connection is the boundary.
+#[derive(Clone, Debug)]
+pub struct TenantDb(Db);
+
+#[derive(Clone, Debug, Serialize, FromRow)]
+pub struct Company {
+    pub name: String,
+    pub currency: String,
+    pub country: String,
+    pub fiscal_year_start_month: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl TenantDb {
+    pub fn new(db: Db) -> Self {
+        Self(db)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0
+    }
+
+    pub async fn company(&self) -> Result<Option<Company>> {
+        Ok(on_db!(&self.0, p => sqlx::query_as(
+            "SELECT name, currency, country, fiscal_year_start_month, created_at FROM company WHERE id = 1",
+        )
+        .fetch_optional(p)
+        .await?))
+    }
+
+    /// Writes the company row if there is none yet; an existing one is left as it is, so that a
+    /// rerun of provisioning never overwrites what the client has since changed.
+    pub async fn seed_company(&self, name: &str, currency: &str, country: &str, fiscal_year_start_month: i64) -> Result<()> {
+        let t = now();
+        on_db!(&self.0, p => sqlx::query(
+            "INSERT INTO company (id, name, currency, country, fiscal_year_start_month, created_at, updated_at)
+             VALUES (1, $1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(name)
+        .bind(currency)
+        .bind(country)
+        .bind(fiscal_year_start_month)
+        .bind(t)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(on_db!(&self.0, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(p)
+            .await?))
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        on_db!(&self.0, p => sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now())
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+//! The one place where errors become HTTP statuses.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tenantry_platform::PlatformError;
+use tenantry_store::StoreError;
+
+/// Maps every platform error to its status.
+pub fn status_for(e: &PlatformError) -> StatusCode {
+    match e {
+        PlatformError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        PlatformError::Conflict(_) => StatusCode::CONFLICT,
+        PlatformError::NotFound(_) => StatusCode::NOT_FOUND,
+        PlatformError::Refused(_) => StatusCode::CONFLICT,
+        PlatformError::Store(StoreError::TenantUnavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        PlatformError::Config(_) | PlatformError::InjectedFailure(_) | PlatformError::Store(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+/// An error on its way to the client, as JSON (`{"error": "...", "status": 404}`). Server-side
+/// failures are logged in full and answered with a generic message.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<PlatformError> for AppError {
+    fn from(e: PlatformError) -> Self {
+        let status = status_for(&e);
+        if status.is_server_error() {
+            tracing::error!(error = %e, "request failed");
+            return Self::new(status, "the server could not complete this request; it has been logged");
+        }
+        Self::new(status, e.to_string())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        PlatformError::from(e).into()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.message, "status": self.status.as_u16() });
+        (self.status, Json(body)).into_response()
+    }
+}

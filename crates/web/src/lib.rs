@@ -1,0 +1,61 @@
+//! HTTP: routing by host, the pages and the JSON API. Handlers are thin: they parse, call a
+//! platform service and render.
+
+mod api;
+mod error;
+mod health;
+mod host;
+mod pages;
+mod security;
+mod suspension;
+
+use axum::routing::get;
+use axum::Router;
+use tenantry_platform::Platform;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::{status_for, AppError};
+pub use host::{CurrentTenant, Surface};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub platform: Platform,
+}
+
+/// The whole application. Requests first meet the health endpoints (answered on any host, for
+/// load balancers), then are dispatched by host to the landing, portal or tenant router.
+pub fn app(platform: Platform) -> Router {
+    let state = AppState { platform };
+    let surfaces = host::Surfaces {
+        landing: pages::landing_router().merge(api::common_router()).with_state(state.clone()),
+        portal: pages::portal_router().merge(api::common_router()).with_state(state.clone()),
+        tenant: pages::tenant_router()
+            .merge(api::common_router())
+            .layer(axum::middleware::from_fn(suspension::refuse_writes_when_suspended))
+            .with_state(state.clone()),
+    };
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/assets/app.css", get(pages::stylesheet))
+        .fallback(host::dispatch)
+        .with_state((state, surfaces))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(host::span_for_request))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves the application on `listener` until `shutdown` resolves; requests in flight then
+/// finish before this returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    platform: Platform,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(platform)).with_graceful_shutdown(shutdown).await
+}
