@@ -52,7 +52,9 @@ pub async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
     }
     println!(
         "machine: {} cores, {}",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         mem_total().unwrap_or_else(|| "unknown memory".into())
     );
     let mut backends = Vec::new();
@@ -90,7 +92,10 @@ async fn run_backend(args: &ProvisionArgs, backend: &Backend) -> anyhow::Result<
     if let Some(admin) = &backend.postgres_admin_url {
         let control_db = format!("{prefix}control");
         create_postgres_database(admin, &control_db).await?;
-        config.database_url = Some(tenantry_store::Secret::new(with_database(admin, &control_db)?));
+        config.database_url = Some(tenantry_store::Secret::new(with_database(
+            admin,
+            &control_db,
+        )?));
     }
     let result = measure(args, backend, config).await;
     if let Some(admin) = &backend.postgres_admin_url {
@@ -226,7 +231,14 @@ async fn cli_runs(args: &ProvisionArgs, config: &Config) -> anyhow::Result<()> {
             "professional",
         ])
         .env("TENANTRY_DATA_DIR", &config.data_dir)
-        .env("TENANTRY_MASTER_KEY", config.master_key.as_ref().map(|k| k.expose().as_str()).unwrap_or_default())
+        .env(
+            "TENANTRY_MASTER_KEY",
+            config
+                .master_key
+                .as_ref()
+                .map(|k| k.expose().as_str())
+                .unwrap_or_default(),
+        )
         .env_remove("TENANTRY_DATABASE_URL")
         .stdout(std::process::Stdio::null());
         let t = Instant::now();
@@ -255,7 +267,10 @@ fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
         .split_once("://")
         .map(|(_, r)| r)
         .context("the PostgreSQL URL needs a scheme")?;
-    let authority_end = rest.find('/').map(|i| base.len() - rest.len() + i).unwrap_or(base.len());
+    let authority_end = rest
+        .find('/')
+        .map(|i| base.len() - rest.len() + i)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{database}", &base[..authority_end]);
     if let Some(q) = query {
         out.push('?');
@@ -300,9 +315,18 @@ mod tests {
 
     #[test]
     fn database_is_replaced_in_urls() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x").unwrap(), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h", "x").unwrap(), "postgres://u@h/x");
-        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "x").unwrap(), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x").unwrap(),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h", "x").unwrap(),
+            "postgres://u@h/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x").unwrap(),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@ use tenantry_platform::{clients, demo, migrations, servers, Config, Platform};
 use tracing_subscriber::EnvFilter;
 
 use crate::output::{json, table};
-use crate::{AuditCommand, BenchCommand, ClientCommand, Cli, Command, ConfigCommand, ServerCommand};
+use crate::{
+    AuditCommand, BenchCommand, Cli, ClientCommand, Command, ConfigCommand, ServerCommand,
+};
 
 /// Who the audit log names for actions taken from this command line.
 fn cli_actor() -> String {
@@ -20,7 +22,9 @@ fn cli_actor() -> String {
 fn init_logging(config: &Config, default_level: &str) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},sqlx=warn,tower_http=info")));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if config.log_format == "json" {
         builder.json().try_init()
     } else {
@@ -82,7 +86,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(v) if *v == outcome.from_version => {
                         eprintln!("[{done}/{total}] {}: up to date (v{v})", outcome.subdomain)
                     }
-                    Ok(v) => eprintln!("[{done}/{total}] {}: v{} -> v{v}", outcome.subdomain, outcome.from_version),
+                    Ok(v) => eprintln!(
+                        "[{done}/{total}] {}: v{} -> v{v}",
+                        outcome.subdomain, outcome.from_version
+                    ),
                     Err(e) => eprintln!("[{done}/{total}] {}: FAILED: {e}", outcome.subdomain),
                 }
             })
@@ -98,7 +105,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report.latest_tenant_version
                 );
             }
-            Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if failures == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Client { command } => {
             init_logging(&config, "warn");
@@ -109,8 +120,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let platform = open(config).await?;
             match command {
                 ServerCommand::Add { url, name } => {
-                    let server = servers::add(&platform, &url, name.as_deref(), &cli_actor()).await?;
-                    println!("registered database server {} ({}) as {}", server.name, server.url_display, server.id);
+                    let server =
+                        servers::add(&platform, &url, name.as_deref(), &cli_actor()).await?;
+                    println!(
+                        "registered database server {} ({}) as {}",
+                        server.name, server.url_display, server.id
+                    );
                 }
                 ServerCommand::List { json: as_json } => {
                     let list = servers::list(&platform).await?;
@@ -119,9 +134,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         let rows: Vec<Vec<String>> = list
                             .iter()
-                            .map(|s| vec![s.name.clone(), s.url_display.clone(), s.status.clone(), s.tenant_count.to_string(), s.id.clone()])
+                            .map(|s| {
+                                vec![
+                                    s.name.clone(),
+                                    s.url_display.clone(),
+                                    s.status.clone(),
+                                    s.tenant_count.to_string(),
+                                    s.id.clone(),
+                                ]
+                            })
                             .collect();
-                        println!("{}", table(&["NAME", "URL", "STATUS", "CLIENTS", "ID"], &rows));
+                        println!(
+                            "{}",
+                            table(&["NAME", "URL", "STATUS", "CLIENTS", "ID"], &rows)
+                        );
                     }
                 }
             }
@@ -175,7 +201,11 @@ async fn client(command: ClientCommand, config: Config) -> anyhow::Result<ExitCo
             } else if done.steps.is_empty() {
                 println!("{} is already provisioned: {}", done.subdomain, done.url);
             } else {
-                let how = if done.resumed { "resumed and provisioned" } else { "provisioned" };
+                let how = if done.resumed {
+                    "resumed and provisioned"
+                } else {
+                    "provisioned"
+                };
                 println!("{how} {} in {} ms", done.subdomain, elapsed.as_millis());
                 println!("  id          {}", done.tenant_id);
                 println!("  url         {}", done.url);
@@ -209,11 +239,26 @@ async fn client(command: ClientCommand, config: Config) -> anyhow::Result<ExitCo
                     .collect();
                 println!(
                     "{}",
-                    table(&["SUBDOMAIN", "NAME", "STATUS", "PLAN", "USERS", "DATABASE", "DOMAINS", "CREATED"], &rows)
+                    table(
+                        &[
+                            "SUBDOMAIN",
+                            "NAME",
+                            "STATUS",
+                            "PLAN",
+                            "USERS",
+                            "DATABASE",
+                            "DOMAINS",
+                            "CREATED"
+                        ],
+                        &rows
+                    )
                 );
             }
         }
-        ClientCommand::Show { client, json: as_json } => {
+        ClientCommand::Show {
+            client,
+            json: as_json,
+        } => {
             let platform = open(config).await?;
             let d = clients::show(&platform, &client).await?;
             if as_json {
@@ -221,15 +266,35 @@ async fn client(command: ClientCommand, config: Config) -> anyhow::Result<ExitCo
             } else {
                 println!("{} ({})", d.name, d.subdomain);
                 println!("  id          {}", d.id);
-                println!("  status      {}{}", d.status, if d.status == tenantry_domain::TenantStatus::Provisioning { format!(" (last step done: {}; rerun the provision command to finish)", d.provision_step) } else { String::new() });
+                println!(
+                    "  status      {}{}",
+                    d.status,
+                    if d.status == tenantry_domain::TenantStatus::Provisioning {
+                        format!(
+                            " (last step done: {}; rerun the provision command to finish)",
+                            d.provision_step
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
                 println!("  url         {}", d.url);
                 if !d.domains.is_empty() {
                     println!("  domains     {}", d.domains.join(", "));
                 }
-                println!("  plan        {}", d.plan.as_ref().map(|p| p.name.as_str()).unwrap_or("(unknown)"));
+                println!(
+                    "  plan        {}",
+                    d.plan
+                        .as_ref()
+                        .map(|p| p.name.as_str())
+                        .unwrap_or("(unknown)")
+                );
                 println!("  admin       {}", d.admin_email);
                 println!("  users       {}", d.users);
-                println!("  database    {} (schema v{})", d.database, d.schema_version);
+                println!(
+                    "  database    {} (schema v{})",
+                    d.database, d.schema_version
+                );
                 println!("  created     {}", rfc3339(d.created_at));
                 for a in &d.recent_activity {
                     println!("  activity    {}  {}", rfc3339(a.created_at), a.message);
@@ -239,7 +304,10 @@ async fn client(command: ClientCommand, config: Config) -> anyhow::Result<ExitCo
         ClientCommand::Suspend { client } => {
             let platform = open(config).await?;
             let t = clients::suspend(&platform, &client, &actor).await?;
-            println!("{} is suspended: readable, every write refused", t.subdomain);
+            println!(
+                "{} is suspended: readable, every write refused",
+                t.subdomain
+            );
         }
         ClientCommand::Resume { client } => {
             let platform = open(config).await?;
@@ -253,7 +321,10 @@ async fn client(command: ClientCommand, config: Config) -> anyhow::Result<ExitCo
                 confirm_drop(t.subdomain.as_str(), t.name.as_str())?;
             }
             clients::drop_client(&platform, &client, &actor).await?;
-            println!("dropped {} ({}): database and files removed, audit record kept", t.subdomain, t.name);
+            println!(
+                "dropped {} ({}): database and files removed, audit record kept",
+                t.subdomain, t.name
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -266,7 +337,10 @@ fn confirm_drop(subdomain: &str, name: &str) -> anyhow::Result<()> {
     eprint!("This deletes {name} ({subdomain}) and all its data. Type the subdomain to confirm: ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).context("reading confirmation")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("reading confirmation")?;
     if answer.trim() != subdomain {
         anyhow::bail!("not confirmed; nothing was dropped");
     }
@@ -313,5 +387,6 @@ async fn shutdown_signal() {
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

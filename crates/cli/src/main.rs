@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "tenantry", version, about = "A multi-tenant business platform for a firm that hosts its clients")]
+#[command(
+    name = "tenantry",
+    version,
+    about = "A multi-tenant business platform for a firm that hosts its clients"
+)]
 struct Cli {
     /// Configuration file (TOML). Without it, ./tenantry.toml is read if present.
     #[arg(long, global = true, env = "TENANTRY_CONFIG")]
@@ -140,7 +144,10 @@ enum BenchCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

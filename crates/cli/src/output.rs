@@ -5,7 +5,9 @@ use tenantry_platform::PlatformError;
 /// 2 for input the operator must fix, 1 for everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<PlatformError>() {
-        Some(PlatformError::Invalid(_)) | Some(PlatformError::Conflict(_)) | Some(PlatformError::Refused(_)) => 2,
+        Some(PlatformError::Invalid(_))
+        | Some(PlatformError::Conflict(_))
+        | Some(PlatformError::Refused(_)) => 2,
         Some(PlatformError::Config(_)) => 2,
         _ => 1,
     }

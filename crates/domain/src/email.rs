@@ -14,7 +14,9 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let field = "email";
         let s = input.trim();
-        let invalid = |why: &str| ValidationError::new(field, format!("{s:?} is not a valid email address: {why}"));
+        let invalid = |why: &str| {
+            ValidationError::new(field, format!("{s:?} is not a valid email address: {why}"))
+        };
         if s.is_empty() {
             return Err(ValidationError::new(field, "must not be empty"));
         }
@@ -30,7 +32,9 @@ impl Email {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || LOCAL_SPECIALS.contains(c))
         {
-            return Err(invalid("the part before '@' has a character that is not allowed"));
+            return Err(invalid(
+                "the part before '@' has a character that is not allowed",
+            ));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(invalid("dots in the part before '@' must separate words"));
@@ -83,15 +87,29 @@ mod tests {
 
     #[test]
     fn accepts_and_normalises() {
-        assert_eq!(Email::parse(" Admin@AcmeCorp.com ").unwrap().as_str(), "admin@acmecorp.com");
+        assert_eq!(
+            Email::parse(" Admin@AcmeCorp.com ").unwrap().as_str(),
+            "admin@acmecorp.com"
+        );
         assert!(Email::parse("first.last+tag@mail.example.co.uk").is_ok());
     }
 
     #[test]
     fn refuses_malformed() {
         for bad in [
-            "", "plain", "@acme.com", "a@", "a@acme", "a@@acme.com", "a b@acme.com", ".a@acme.com",
-            "a..b@acme.com", "a@-acme.com", "a@acme..com", "a@acme_corp.com", "<script>@x.com",
+            "",
+            "plain",
+            "@acme.com",
+            "a@",
+            "a@acme",
+            "a@@acme.com",
+            "a b@acme.com",
+            ".a@acme.com",
+            "a..b@acme.com",
+            "a@-acme.com",
+            "a@acme..com",
+            "a@acme_corp.com",
+            "<script>@x.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }

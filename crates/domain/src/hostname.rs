@@ -63,7 +63,10 @@ impl Subdomain {
         if s.len() > 63 {
             return Err(ValidationError::new(
                 field,
-                format!("{s:?} is {} characters long; at most 63 are allowed", s.len()),
+                format!(
+                    "{s:?} is {} characters long; at most 63 are allowed",
+                    s.len()
+                ),
             ));
         }
         if let Some(bad) = s
@@ -149,7 +152,10 @@ impl CustomDomain {
         }
         for label in &labels {
             valid_dns_label(label).map_err(|why| {
-                ValidationError::new(field, format!("{s:?} has an invalid label {label:?}: {why}"))
+                ValidationError::new(
+                    field,
+                    format!("{s:?} has an invalid label {label:?}: {why}"),
+                )
             })?;
         }
         let tld = labels[labels.len() - 1];
@@ -284,7 +290,15 @@ mod tests {
             CustomDomain::parse("ERP.Dickson-Supplies.com.").map(|d| d.to_string()),
             Ok("erp.dickson-supplies.com".to_owned())
         );
-        for bad in ["localhost", "a..b", "-a.com", "a b.com", "1.2.3.4", "", "x.c_m"] {
+        for bad in [
+            "localhost",
+            "a..b",
+            "-a.com",
+            "a b.com",
+            "1.2.3.4",
+            "",
+            "x.c_m",
+        ] {
             assert!(CustomDomain::parse(bad).is_err(), "{bad}");
         }
         let d = CustomDomain::parse("shop.byrne-accounts.org").unwrap();
@@ -294,8 +308,14 @@ mod tests {
 
     #[test]
     fn hosts_are_normalised() {
-        assert_eq!(normalise_host("ACME-corp.localhost:8080").as_deref(), Some("acme-corp.localhost"));
-        assert_eq!(normalise_host("example.com.").as_deref(), Some("example.com"));
+        assert_eq!(
+            normalise_host("ACME-corp.localhost:8080").as_deref(),
+            Some("acme-corp.localhost")
+        );
+        assert_eq!(
+            normalise_host("example.com.").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(normalise_host("[::1]:8080").as_deref(), Some("::1"));
         assert_eq!(normalise_host("bad host"), None);
         assert_eq!(normalise_host(""), None);

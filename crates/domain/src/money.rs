@@ -56,7 +56,13 @@ impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
-        write!(f, "{sign}{}{}.{:02}", self.currency.symbol(), abs / 100, abs % 100)
+        write!(
+            f,
+            "{sign}{}{}.{:02}",
+            self.currency.symbol(),
+            abs / 100,
+            abs % 100
+        )
     }
 }
 

@@ -15,11 +15,15 @@ impl PlanCode {
         let s = input.trim().to_ascii_lowercase();
         if s.is_empty()
             || s.len() > 32
-            || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         {
             return Err(ValidationError::new(
                 "plan",
-                format!("{input:?} is not a plan code (a-z, 0-9, '-' or '_', at most 32 characters)"),
+                format!(
+                    "{input:?} is not a plan code (a-z, 0-9, '-' or '_', at most 32 characters)"
+                ),
             ));
         }
         Ok(Self(s))
@@ -86,7 +90,10 @@ mod tests {
 
     #[test]
     fn plan_codes() {
-        assert_eq!(PlanCode::parse(" Professional ").unwrap().as_str(), "professional");
+        assert_eq!(
+            PlanCode::parse(" Professional ").unwrap().as_str(),
+            "professional"
+        );
         assert!(PlanCode::parse("pro plan").is_err());
         assert!(PlanCode::parse("").is_err());
     }

@@ -16,10 +16,16 @@ impl ClientName {
             return Err(ValidationError::new("name", "must not be empty"));
         }
         if s.chars().count() > 120 {
-            return Err(ValidationError::new("name", "must be at most 120 characters"));
+            return Err(ValidationError::new(
+                "name",
+                "must be at most 120 characters",
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(ValidationError::new("name", "must not contain control characters"));
+            return Err(ValidationError::new(
+                "name",
+                "must not contain control characters",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -97,14 +103,20 @@ impl TenantStatus {
     pub fn suspend(self) -> Result<Self, TransitionError> {
         match self {
             TenantStatus::Active => Ok(TenantStatus::Suspended),
-            from => Err(TransitionError { from, action: "suspended" }),
+            from => Err(TransitionError {
+                from,
+                action: "suspended",
+            }),
         }
     }
 
     pub fn resume(self) -> Result<Self, TransitionError> {
         match self {
             TenantStatus::Suspended => Ok(TenantStatus::Active),
-            from => Err(TransitionError { from, action: "resumed" }),
+            from => Err(TransitionError {
+                from,
+                action: "resumed",
+            }),
         }
     }
 }
@@ -167,7 +179,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(ClientName::parse("  Jane's Bakery ").unwrap().as_str(), "Jane's Bakery");
+        assert_eq!(
+            ClientName::parse("  Jane's Bakery ").unwrap().as_str(),
+            "Jane's Bakery"
+        );
         assert!(ClientName::parse("   ").is_err());
         assert!(ClientName::parse("a\u{0}b").is_err());
         assert!(ClientName::parse(&"x".repeat(121)).is_err());

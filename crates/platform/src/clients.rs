@@ -47,7 +47,10 @@ pub async fn show(platform: &Platform, key: &str) -> Result<ClientDetail> {
     let t = find(platform, key).await?;
     let control = platform.control();
     let database = match &t.db_server_id {
-        None => format!("sqlite: {}", platform.admin().tenants_dir().join(&t.db_name).display()),
+        None => format!(
+            "sqlite: {}",
+            platform.admin().tenants_dir().join(&t.db_name).display()
+        ),
         Some(server_id) => {
             let server = control.server(server_id).await?;
             format!(
@@ -77,12 +80,28 @@ pub async fn show(platform: &Platform, key: &str) -> Result<ClientDetail> {
 
 /// Makes a client's space read-only.
 pub async fn suspend(platform: &Platform, key: &str, actor: &str) -> Result<TenantRecord> {
-    transition(platform, key, actor, TenantStatus::suspend, "tenant.suspend", "suspended").await
+    transition(
+        platform,
+        key,
+        actor,
+        TenantStatus::suspend,
+        "tenant.suspend",
+        "suspended",
+    )
+    .await
 }
 
 /// Gives a suspended client its writes back.
 pub async fn resume(platform: &Platform, key: &str, actor: &str) -> Result<TenantRecord> {
-    transition(platform, key, actor, TenantStatus::resume, "tenant.resume", "resumed").await
+    transition(
+        platform,
+        key,
+        actor,
+        TenantStatus::resume,
+        "tenant.resume",
+        "resumed",
+    )
+    .await
 }
 
 async fn transition(
@@ -95,7 +114,11 @@ async fn transition(
 ) -> Result<TenantRecord> {
     let mut t = find(platform, key).await?;
     let to = rule(t.status).map_err(|e| PlatformError::Refused(format!("{}: {e}", t.subdomain)))?;
-    if !platform.control().transition_status(t.id, t.status, to).await? {
+    if !platform
+        .control()
+        .transition_status(t.id, t.status, to)
+        .await?
+    {
         return Err(PlatformError::Conflict(format!(
             "{} changed while this ran; look again with `client show`",
             t.subdomain
@@ -103,7 +126,12 @@ async fn transition(
     }
     let control = platform.control();
     control
-        .append_audit(actor, action, Some(t.id), &serde_json::json!({ "subdomain": t.subdomain.as_str() }))
+        .append_audit(
+            actor,
+            action,
+            Some(t.id),
+            &serde_json::json!({ "subdomain": t.subdomain.as_str() }),
+        )
         .await?;
     control
         .add_activity(Some(t.id), None, action, &format!("{} was {verb}", t.name))

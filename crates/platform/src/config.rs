@@ -83,27 +83,45 @@ impl Config {
         match file {
             Some(path) => {
                 if !path.exists() {
-                    return Err(PlatformError::Config(format!("config file {} does not exist", path.display())));
+                    return Err(PlatformError::Config(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    )));
                 }
                 figment = figment.merge(Toml::file_exact(path));
             }
-            None if Path::new("tenantry.toml").is_file() => figment = figment.merge(Toml::file_exact("tenantry.toml")),
+            None if Path::new("tenantry.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("tenantry.toml"))
+            }
             None => {}
         }
-        let figment = figment.merge(Env::prefixed("TENANTRY_").ignore(&["config", "test_postgres_url"]));
+        // The master key is read verbatim: figment would parse a key of hex digits as a number.
+        let mut figment = figment.merge(Env::prefixed("TENANTRY_").ignore(&[
+            "config",
+            "test_postgres_url",
+            "bench_postgres_url",
+            "server_url",
+            "master_key",
+        ]));
+        if let Ok(key) = std::env::var("TENANTRY_MASTER_KEY") {
+            figment = figment.merge(Serialized::default("master_key", key));
+        }
         Self::from_figment(figment)
     }
 
     fn from_figment(figment: Figment) -> Result<Self> {
-        let mut config: Config = figment.extract().map_err(|e| PlatformError::Config(figment_message(e)))?;
+        let mut config: Config = figment
+            .extract()
+            .map_err(|e| PlatformError::Config(figment_message(e)))?;
         if let Some(path) = config.database_url_file.clone() {
             if config.database_url.is_some() {
                 return Err(PlatformError::Config(
                     "set database_url or database_url_file, not both".into(),
                 ));
             }
-            let url = std::fs::read_to_string(&path)
-                .map_err(|e| PlatformError::Config(format!("database_url_file {}: {e}", path.display())))?;
+            let url = std::fs::read_to_string(&path).map_err(|e| {
+                PlatformError::Config(format!("database_url_file {}: {e}", path.display()))
+            })?;
             config.database_url = Some(Secret::new(url.trim().to_owned()));
         }
         config.validate()?;
@@ -122,18 +140,25 @@ impl Config {
             && base.split('.').all(|l| {
                 !l.is_empty()
                     && l.len() <= 63
-                    && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && l.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !l.starts_with('-')
                     && !l.ends_with('-')
             });
         if !base_ok {
             return bad(
                 "base_domain",
-                format!("{:?} is not a lowercase host name such as byrne-accounts.org or localhost", self.base_domain),
+                format!(
+                    "{:?} is not a lowercase host name such as byrne-accounts.org or localhost",
+                    self.base_domain
+                ),
             );
         }
         if !matches!(self.public_scheme.as_str(), "http" | "https") {
-            return bad("public_scheme", format!("{:?} must be http or https", self.public_scheme));
+            return bad(
+                "public_scheme",
+                format!("{:?} must be http or https", self.public_scheme),
+            );
         }
         if self.tenant_pool_capacity == 0 {
             return bad("tenant_pool_capacity", "must be at least 1".into());
@@ -148,7 +173,9 @@ impl Config {
         if prefix.is_empty()
             || prefix.len() > 24
             || !prefix.starts_with(|c: char| c.is_ascii_lowercase())
-            || !prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
             return bad(
                 "postgres_tenant_prefix",
@@ -156,7 +183,10 @@ impl Config {
             );
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            return bad("log_format", format!("{:?} must be text or json", self.log_format));
+            return bad(
+                "log_format",
+                format!("{:?} must be text or json", self.log_format),
+            );
         }
         if let Some(url) = &self.database_url {
             tenantry_store::db::postgres_options(url.expose())
@@ -168,20 +198,29 @@ impl Config {
     /// The effective configuration as TOML, with every secret redacted.
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
-        shown.database_url = self.database_url.as_ref().map(|u| Secret::new(redact_url(u.expose())));
-        let mut value = toml::Value::try_from(&shown).unwrap_or(toml::Value::Table(Default::default()));
+        shown.database_url = self
+            .database_url
+            .as_ref()
+            .map(|u| Secret::new(redact_url(u.expose())));
+        let mut value =
+            toml::Value::try_from(&shown).unwrap_or(toml::Value::Table(Default::default()));
         if let (Some(url), toml::Value::Table(t)) = (&shown.database_url, &mut value) {
-            t.insert("database_url".into(), toml::Value::String(url.expose().clone()));
+            t.insert(
+                "database_url".into(),
+                toml::Value::String(url.expose().clone()),
+            );
         }
         toml::to_string_pretty(&value).unwrap_or_default()
     }
 
     /// The port part of public URLs (`:8080`), empty for the scheme's default port.
     fn port_suffix(&self) -> String {
-        let port = self.public_port.unwrap_or(match self.public_scheme.as_str() {
-            "https" => 443,
-            _ => self.listen.port(),
-        });
+        let port = self
+            .public_port
+            .unwrap_or(match self.public_scheme.as_str() {
+                "https" => 443,
+                _ => self.listen.port(),
+            });
         match (self.public_scheme.as_str(), port) {
             ("http", 80) | ("https", 443) => String::new(),
             _ => format!(":{port}"),
@@ -222,6 +261,7 @@ fn figment_message(e: figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
     use figment::Jail;
@@ -237,7 +277,10 @@ mod tests {
     #[test]
     fn environment_overrides_file_and_errors_name_the_key() {
         Jail::expect_with(|jail| {
-            jail.create_file("t.toml", "base_domain = \"byrne-accounts.org\"\nlisten = \"0.0.0.0:9000\"")?;
+            jail.create_file(
+                "t.toml",
+                "base_domain = \"byrne-accounts.org\"\nlisten = \"0.0.0.0:9000\"",
+            )?;
             jail.set_env("TENANTRY_DATA_DIR", "/srv/tenantry");
             let c = Config::load(Some(Path::new("t.toml"))).unwrap();
             assert_eq!(c.base_domain, "byrne-accounts.org");
@@ -245,12 +288,16 @@ mod tests {
             assert_eq!(c.listen.port(), 9000);
 
             jail.set_env("TENANTRY_LISTEN", "not-an-address");
-            let err = Config::load(Some(Path::new("t.toml"))).unwrap_err().to_string();
+            let err = Config::load(Some(Path::new("t.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("listen"), "{err}");
 
             jail.set_env("TENANTRY_LISTEN", "127.0.0.1:1");
             jail.set_env("TENANTRY_BASE_DOMAIN", "Bad_Domain");
-            let err = Config::load(Some(Path::new("t.toml"))).unwrap_err().to_string();
+            let err = Config::load(Some(Path::new("t.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("base_domain"), "{err}");
             Ok(())
         });

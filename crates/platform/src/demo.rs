@@ -6,9 +6,24 @@ use crate::provisioning::{provision, ProvisionRequest, Provisioned};
 use crate::Platform;
 
 pub const DEMO_CLIENTS: &[(&str, &str, &str, &str)] = &[
-    ("Dickinson Supplies", "dickinson", "admin@dickinson-supplies.com", "professional"),
-    ("ACME Corp", "acme-corp", "admin@acmecorp.com", "professional"),
-    ("Jane's Bakery", "janes-bakery", "jane@janes-bakery.co.uk", "basic"),
+    (
+        "Dickinson Supplies",
+        "dickinson",
+        "admin@dickinson-supplies.com",
+        "professional",
+    ),
+    (
+        "ACME Corp",
+        "acme-corp",
+        "admin@acmecorp.com",
+        "professional",
+    ),
+    (
+        "Jane's Bakery",
+        "janes-bakery",
+        "jane@janes-bakery.co.uk",
+        "basic",
+    ),
 ];
 
 pub async fn seed(platform: &Platform) -> Result<Vec<Provisioned>> {

@@ -21,7 +21,8 @@ pub enum KeySource {
 
 pub fn load(config: &Config) -> Result<(MasterKey, KeySource)> {
     if let Some(key) = &config.master_key {
-        let key = MasterKey::parse(key.expose()).map_err(|why| PlatformError::Config(format!("master_key: {why}")))?;
+        let key = MasterKey::parse(key.expose())
+            .map_err(|why| PlatformError::Config(format!("master_key: {why}")))?;
         return Ok((key, KeySource::Environment));
     }
     let (path, may_generate) = match &config.master_key_file {
@@ -30,8 +31,9 @@ pub fn load(config: &Config) -> Result<(MasterKey, KeySource)> {
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let key = MasterKey::parse(&text)
-                .map_err(|why| PlatformError::Config(format!("master key file {}: {why}", path.display())))?;
+            let key = MasterKey::parse(&text).map_err(|why| {
+                PlatformError::Config(format!("master key file {}: {why}", path.display()))
+            })?;
             Ok((key, KeySource::File(path)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && may_generate => {
@@ -39,12 +41,17 @@ pub fn load(config: &Config) -> Result<(MasterKey, KeySource)> {
             write_new_key(&path, &key)?;
             Ok((key, KeySource::Generated(path)))
         }
-        Err(e) => Err(PlatformError::Config(format!("master key file {}: {e}", path.display()))),
+        Err(e) => Err(PlatformError::Config(format!(
+            "master key file {}: {e}",
+            path.display()
+        ))),
     }
 }
 
 fn write_new_key(path: &std::path::Path, key: &MasterKey) -> Result<()> {
-    let fail = |e: std::io::Error| PlatformError::Config(format!("cannot write master key {}: {e}", path.display()));
+    let fail = |e: std::io::Error| {
+        PlatformError::Config(format!("cannot write master key {}: {e}", path.display()))
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
@@ -53,7 +60,8 @@ fn write_new_key(path: &std::path::Path, key: &MasterKey) -> Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(fail)?;
-    file.write_all(format!("{}\n", key.to_hex()).as_bytes()).map_err(fail)?;
+    file.write_all(format!("{}\n", key.to_hex()).as_bytes())
+        .map_err(fail)?;
     file.sync_all().map_err(fail)
 }
 
@@ -94,7 +102,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("master.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let (again, source) = load(&config).unwrap();

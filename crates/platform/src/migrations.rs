@@ -30,7 +30,10 @@ impl MigrateReport {
 }
 
 /// Runs every migration; `progress` is called after each tenant with (done, total, outcome).
-pub async fn migrate_all(platform: &Platform, mut progress: impl FnMut(usize, usize, &TenantOutcome)) -> Result<MigrateReport> {
+pub async fn migrate_all(
+    platform: &Platform,
+    mut progress: impl FnMut(usize, usize, &TenantOutcome),
+) -> Result<MigrateReport> {
     let control_version = platform.control().migrate().await?;
     // Tenants whose database step has not run yet have nothing to migrate; provisioning will
     // create them from the current schema.

@@ -29,7 +29,11 @@ impl Platform {
         Self::open_with_key(config, key, key_source).await
     }
 
-    pub async fn open_with_key(config: Config, key: MasterKey, key_source: KeySource) -> Result<Self> {
+    pub async fn open_with_key(
+        config: Config,
+        key: MasterKey,
+        key_source: KeySource,
+    ) -> Result<Self> {
         let location = match &config.database_url {
             Some(url) => ControlLocation::Postgres { url: url.expose() },
             None => ControlLocation::Sqlite {
@@ -92,7 +96,10 @@ impl Platform {
 
     pub async fn set_operator_name(&self, name: &str) -> Result<()> {
         let name = tenantry_domain::ClientName::parse(name)?;
-        Ok(self.control().set_setting(OPERATOR_NAME, name.as_str()).await?)
+        Ok(self
+            .control()
+            .set_setting(OPERATOR_NAME, name.as_str())
+            .await?)
     }
 
     /// Closes every pool (at shutdown).

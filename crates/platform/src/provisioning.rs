@@ -5,7 +5,10 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tenantry_domain::{ClientName, CustomDomain, Email, PlanCode, Subdomain, TenantId, TenantRole, TenantStatus, ValidationError};
+use tenantry_domain::{
+    ClientName, CustomDomain, Email, PlanCode, Subdomain, TenantId, TenantRole, TenantStatus,
+    ValidationError,
+};
 use tenantry_store::control::{now, TenantRecord};
 use tenantry_store::secrets::random_hex;
 use tenantry_store::tenant_admin::sqlite_file_name;
@@ -26,7 +29,13 @@ pub struct ProvisionRequest {
 
 impl ProvisionRequest {
     /// Parses raw input (CLI arguments, a form, a JSON body); the error names the bad field.
-    pub fn parse(name: &str, subdomain: &str, admin_email: &str, plan: &str, domains: &[String]) -> Result<Self> {
+    pub fn parse(
+        name: &str,
+        subdomain: &str,
+        admin_email: &str,
+        plan: &str,
+        domains: &[String],
+    ) -> Result<Self> {
         let mut parsed = Vec::new();
         for d in domains {
             let d = CustomDomain::parse(d)?;
@@ -106,7 +115,11 @@ pub struct FaultInjection {
     pub fail_before: Option<Step>,
 }
 
-pub async fn provision(platform: &Platform, req: &ProvisionRequest, actor: &str) -> Result<Provisioned> {
+pub async fn provision(
+    platform: &Platform,
+    req: &ProvisionRequest,
+    actor: &str,
+) -> Result<Provisioned> {
     provision_with_faults(platform, req, actor, FaultInjection::default()).await
 }
 
@@ -122,16 +135,27 @@ pub async fn provision_with_faults(
         if d.is_within(base) {
             return Err(ValidationError::new(
                 "domain",
-                format!("{d} lies under the platform's own domain {base}; use the subdomain instead"),
+                format!(
+                    "{d} lies under the platform's own domain {base}; use the subdomain instead"
+                ),
             )
             .into());
         }
     }
     if control.plan(&req.plan).await?.is_none() {
-        let known: Vec<String> = control.plans().await?.into_iter().map(|p| p.code.to_string()).collect();
+        let known: Vec<String> = control
+            .plans()
+            .await?
+            .into_iter()
+            .map(|p| p.code.to_string())
+            .collect();
         return Err(ValidationError::new(
             "plan",
-            format!("{:?} is not a plan; choose one of {}", req.plan.as_str(), known.join(", ")),
+            format!(
+                "{:?} is not a plan; choose one of {}",
+                req.plan.as_str(),
+                known.join(", ")
+            ),
         )
         .into());
     }
@@ -154,21 +178,37 @@ pub async fn provision_with_faults(
         None => {
             for d in &req.domains {
                 if control.domain_owner(d.as_str()).await?.is_some() {
-                    return Err(PlatformError::Conflict(format!("domain {d:?} is already registered to another client")));
+                    return Err(PlatformError::Conflict(format!(
+                        "domain {d:?} is already registered to another client"
+                    )));
                 }
             }
             let tenant = new_record(platform, req).await?;
             check_fault(faults, Step::Record)?;
             control
-                .insert_tenant(&tenant, &req.domains.iter().map(|d| d.to_string()).collect::<Vec<_>>())
+                .insert_tenant(
+                    &tenant,
+                    &req.domains
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>(),
+                )
                 .await?;
             (tenant, false)
         }
     };
 
-    let done = Step::parse(&tenant.provision_step)
-        .ok_or_else(|| PlatformError::Store(tenantry_store::StoreError::Corrupt(format!("unknown provisioning step {:?}", tenant.provision_step))))?;
-    let mut steps = if resumed { Vec::new() } else { vec![Step::Record] };
+    let done = Step::parse(&tenant.provision_step).ok_or_else(|| {
+        PlatformError::Store(tenantry_store::StoreError::Corrupt(format!(
+            "unknown provisioning step {:?}",
+            tenant.provision_step
+        )))
+    })?;
+    let mut steps = if resumed {
+        Vec::new()
+    } else {
+        vec![Step::Record]
+    };
     let mut invitation_url = None;
     let remaining: Vec<Step> = Step::ALL.into_iter().filter(|s| *s > done).collect();
     for step in remaining {
@@ -184,11 +224,14 @@ pub async fn provision_with_faults(
             Step::Seed => {
                 let db = platform.pools().get(&tenant).await?;
                 // A UK practice's clients: pounds, and the fiscal year the tax year suggests.
-                db.seed_company(tenant.name.as_str(), "GBP", "GB", 4).await?;
+                db.seed_company(tenant.name.as_str(), "GBP", "GB", 4)
+                    .await?;
             }
             Step::AdminUser => {
                 let user = control.ensure_user(&tenant.admin_email).await?;
-                control.set_membership(user, tenant.id, TenantRole::Admin).await?;
+                control
+                    .set_membership(user, tenant.id, TenantRole::Admin)
+                    .await?;
             }
             Step::Audit => {
                 control
@@ -206,7 +249,12 @@ pub async fn provision_with_faults(
                     )
                     .await?;
                 control
-                    .add_activity(Some(tenant.id), None, "tenant.provisioned", &format!("{} was set up", tenant.name))
+                    .add_activity(
+                        Some(tenant.id),
+                        None,
+                        "tenant.provisioned",
+                        &format!("{} was set up", tenant.name),
+                    )
                     .await?;
             }
             Step::Activate => {
@@ -243,7 +291,11 @@ fn check_fault(faults: FaultInjection, step: Step) -> Result<()> {
 fn same_request(existing: &TenantRecord, req: &ProvisionRequest, domains: &[String]) -> Result<()> {
     let mut wanted: Vec<String> = req.domains.iter().map(|d| d.to_string()).collect();
     wanted.sort();
-    if existing.name != req.name || existing.admin_email != req.admin_email || existing.plan != req.plan || wanted != domains {
+    if existing.name != req.name
+        || existing.admin_email != req.admin_email
+        || existing.plan != req.plan
+        || wanted != domains
+    {
         return Err(PlatformError::Conflict(format!(
             "subdomain {:?} is already taken by another client ({}); rerunning a provisioning needs the same name, admin email, plan and domains",
             req.subdomain.as_str(),
@@ -303,7 +355,13 @@ async fn issue_invitation(platform: &Platform, tenant: &TenantRecord) -> Result<
     let token = random_hex(32);
     let expires = now() + Duration::hours(platform.config().invitation_ttl_hours as i64);
     control
-        .replace_invitation(user, Some(tenant.id), Some(TenantRole::Admin), &token_hash(&token), expires)
+        .replace_invitation(
+            user,
+            Some(tenant.id),
+            Some(TenantRole::Admin),
+            &token_hash(&token),
+            expires,
+        )
         .await?;
     Ok(format!("{}/invite/{token}", platform.config().portal_url()))
 }

@@ -15,7 +15,7 @@ pub enum HostTarget {
     Portal,
     /// A client's subdomain or custom domain. Only clients that are served (active or
     /// suspended) resolve; one still being provisioned is as unknown as one that never existed.
-    Tenant(TenantRecord),
+    Tenant(Box<TenantRecord>),
     Unknown,
 }
 
@@ -54,7 +54,7 @@ pub async fn resolve_tenant_header(platform: &Platform, value: &str) -> Result<H
 
 fn served(tenant: Option<TenantRecord>) -> HostTarget {
     match tenant {
-        Some(t) if t.status.is_served() => HostTarget::Tenant(t),
+        Some(t) if t.status.is_served() => HostTarget::Tenant(Box::new(t)),
         _ => HostTarget::Unknown,
     }
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::FromRow;
-use tenantry_domain::{ClientName, Email, Feature, PlanCode, Subdomain, TenantId, TenantRole, TenantStatus, UserId};
+use tenantry_domain::{
+    ClientName, Email, Feature, PlanCode, Subdomain, TenantId, TenantRole, TenantStatus, UserId,
+};
 use time::OffsetDateTime;
 
 use crate::db::{postgres_options, Db, SqliteDurability};
@@ -20,8 +22,13 @@ pub struct ControlStore {
 /// Where the control plane lives.
 pub enum ControlLocation<'a> {
     /// `control.db` in the data directory.
-    Sqlite { data_dir: &'a Path, durability: SqliteDurability },
-    Postgres { url: &'a str },
+    Sqlite {
+        data_dir: &'a Path,
+        durability: SqliteDurability,
+    },
+    Postgres {
+        url: &'a str,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -55,7 +62,11 @@ impl TryFrom<PlanRow> for PlanRecord {
             .features
             .split(',')
             .filter(|f| !f.is_empty())
-            .map(|f| Feature::from_code(f).ok_or_else(|| StoreError::Corrupt(format!("plan {} has unknown feature {f:?}", r.code))))
+            .map(|f| {
+                Feature::from_code(f).ok_or_else(|| {
+                    StoreError::Corrupt(format!("plan {} has unknown feature {f:?}", r.code))
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(PlanRecord {
             code: PlanCode::parse(&r.code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -161,7 +172,8 @@ impl TryFrom<TenantRow> for TenantRecord {
             id: r.id.parse().map_err(corrupt)?,
             name: ClientName::parse(&r.name).map_err(corrupt)?,
             subdomain: Subdomain::parse(&r.subdomain).map_err(corrupt)?,
-            status: TenantStatus::parse(&r.status).ok_or_else(|| corrupt(format!("tenant status {:?}", r.status)))?,
+            status: TenantStatus::parse(&r.status)
+                .ok_or_else(|| corrupt(format!("tenant status {:?}", r.status)))?,
             plan: PlanCode::parse(&r.plan_code).map_err(corrupt)?,
             admin_email: Email::parse(&r.admin_email).map_err(corrupt)?,
             db_server_id: r.db_server_id,
@@ -243,24 +255,31 @@ pub struct ActivityRecord {
     pub created_at: OffsetDateTime,
 }
 
-const TENANT_COLUMNS: &str = "id, name, subdomain, status, plan_code, admin_email, db_server_id, db_name, db_role, \
+const TENANT_COLUMNS: &str =
+    "id, name, subdomain, status, plan_code, admin_email, db_server_id, db_name, db_role, \
      db_password_enc, schema_version, provision_step, created_at, updated_at";
 
 /// Current time at the precision both backends keep (microseconds), so a value read back equals
 /// the value written — the audit chain hashes it.
 pub fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
 }
 
 impl ControlStore {
     pub async fn open(location: ControlLocation<'_>) -> Result<Self> {
         let db = match location {
-            ControlLocation::Sqlite { data_dir, durability } => {
+            ControlLocation::Sqlite {
+                data_dir,
+                durability,
+            } => {
                 std::fs::create_dir_all(data_dir).map_err(|e| StoreError::io(data_dir, e))?;
                 Db::open_sqlite(&data_dir.join("control.db"), true, durability, 8).await?
             }
-            ControlLocation::Postgres { url } => Db::open_postgres(postgres_options(url)?, 16).await?,
+            ControlLocation::Postgres { url } => {
+                Db::open_postgres(postgres_options(url)?, 16).await?
+            }
         };
         Ok(Self { db })
     }
@@ -278,7 +297,10 @@ impl ControlStore {
         let version = migrate::current_version(&self.db).await?;
         let known = migrate::latest_version(migrate::CONTROL);
         if version > known {
-            return Err(StoreError::SchemaTooNew { found: version, known });
+            return Err(StoreError::SchemaTooNew {
+                found: version,
+                known,
+            });
         }
         Ok(version)
     }
@@ -286,10 +308,12 @@ impl ControlStore {
     // ---- settings ----
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(on_db!(&self.db, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        Ok(
+            on_db!(&self.db, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -333,7 +357,13 @@ impl ControlStore {
 
     // ---- database servers ----
 
-    pub async fn insert_server(&self, id: &str, name: &str, url_enc: &str, url_display: &str) -> Result<()> {
+    pub async fn insert_server(
+        &self,
+        id: &str,
+        name: &str,
+        url_enc: &str,
+        url_display: &str,
+    ) -> Result<()> {
         let result = on_db!(&self.db, p => sqlx::query(
             "INSERT INTO db_servers (id, name, backend, url_enc, url_display, status, created_at)
              VALUES ($1, $2, 'postgres', $3, $4, 'active', $5)",
@@ -351,7 +381,9 @@ impl ControlStore {
             Err(e) => {
                 let e = StoreError::from(e);
                 if e.is_unique_violation() {
-                    Err(StoreError::Conflict(format!("a database server named {name:?} is already registered")))
+                    Err(StoreError::Conflict(format!(
+                        "a database server named {name:?} is already registered"
+                    )))
                 } else {
                     Err(e)
                 }
@@ -432,7 +464,8 @@ impl ControlStore {
 
     async fn tenant_where(&self, condition: &str, value: &str) -> Result<Option<TenantRecord>> {
         let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE {condition}");
-        let row: Option<TenantRow> = on_db!(&self.db, p => sqlx::query_as(&sql).bind(value).fetch_optional(p).await?);
+        let row: Option<TenantRow> =
+            on_db!(&self.db, p => sqlx::query_as(&sql).bind(value).fetch_optional(p).await?);
         row.map(TenantRecord::try_from).transpose()
     }
 
@@ -445,15 +478,20 @@ impl ControlStore {
     }
 
     pub async fn tenant_by_domain(&self, domain: &str) -> Result<Option<TenantRecord>> {
-        self.tenant_where("id = (SELECT tenant_id FROM tenant_domains WHERE domain = $1)", domain)
-            .await
+        self.tenant_where(
+            "id = (SELECT tenant_id FROM tenant_domains WHERE domain = $1)",
+            domain,
+        )
+        .await
     }
 
     pub async fn tenant_domains(&self, id: TenantId) -> Result<Vec<String>> {
-        Ok(on_db!(&self.db, p => sqlx::query_scalar("SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY domain")
+        Ok(
+            on_db!(&self.db, p => sqlx::query_scalar("SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY domain")
             .bind(id.to_string())
             .fetch_all(p)
-            .await?))
+            .await?),
+        )
     }
 
     /// The tenant that owns `domain`, if any.
@@ -488,11 +526,16 @@ impl ControlStore {
         rows.into_iter()
             .map(|r| {
                 Ok(TenantSummary {
-                    domains: domains.iter().filter(|(t, _)| *t == r.id).map(|(_, d)| d.clone()).collect(),
+                    domains: domains
+                        .iter()
+                        .filter(|(t, _)| *t == r.id)
+                        .map(|(_, d)| d.clone())
+                        .collect(),
                     id: r.id.parse().map_err(corrupt)?,
                     name: r.name,
                     subdomain: r.subdomain,
-                    status: TenantStatus::parse(&r.status).ok_or_else(|| corrupt(format!("tenant status {:?}", r.status)))?,
+                    status: TenantStatus::parse(&r.status)
+                        .ok_or_else(|| corrupt(format!("tenant status {:?}", r.status)))?,
                     plan: r.plan_code,
                     admin_email: r.admin_email,
                     db_server: r.db_server,
@@ -529,7 +572,12 @@ impl ControlStore {
 
     /// Moves a tenant from `from` to `to`; false when it was not in `from` (someone else changed
     /// it first), so two operators cannot both apply a transition.
-    pub async fn transition_status(&self, id: TenantId, from: TenantStatus, to: TenantStatus) -> Result<bool> {
+    pub async fn transition_status(
+        &self,
+        id: TenantId,
+        from: TenantStatus,
+        to: TenantStatus,
+    ) -> Result<bool> {
         let n = on_db!(&self.db, p => sqlx::query("UPDATE tenants SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
             .bind(to.as_str())
             .bind(now())
@@ -570,7 +618,12 @@ impl ControlStore {
         stored.parse().map_err(corrupt)
     }
 
-    pub async fn set_membership(&self, user: UserId, tenant: TenantId, role: TenantRole) -> Result<()> {
+    pub async fn set_membership(
+        &self,
+        user: UserId,
+        tenant: TenantId,
+        role: TenantRole,
+    ) -> Result<()> {
         on_db!(&self.db, p => sqlx::query(
             "INSERT INTO memberships (user_id, tenant_id, role, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role",
@@ -586,10 +639,12 @@ impl ControlStore {
     }
 
     pub async fn membership_count(&self, tenant: TenantId) -> Result<i64> {
-        Ok(on_db!(&self.db, p => sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1")
+        Ok(
+            on_db!(&self.db, p => sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1")
             .bind(tenant.to_string())
             .fetch_one(p)
-            .await?))
+            .await?),
+        )
     }
 
     /// Stores a new invitation (by the hash of its token) and retires the user's earlier unused
@@ -634,7 +689,13 @@ impl ControlStore {
     }
 
     pub async fn invitation(&self, token_hash: &str) -> Result<Option<InvitationRecord>> {
-        type Row = (String, Option<String>, Option<String>, OffsetDateTime, Option<OffsetDateTime>);
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            OffsetDateTime,
+            Option<OffsetDateTime>,
+        );
         let row: Option<Row> = on_db!(&self.db, p => sqlx::query_as(
             "SELECT u.email, t.name, i.role, i.expires_at, i.used_at
              FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN tenants t ON t.id = i.tenant_id
@@ -643,18 +704,26 @@ impl ControlStore {
         .bind(token_hash)
         .fetch_optional(p)
         .await?);
-        Ok(row.map(|(email, tenant_name, role, expires_at, used_at)| InvitationRecord {
-            email,
-            tenant_name,
-            role,
-            expires_at,
-            used_at,
-        }))
+        Ok(row.map(
+            |(email, tenant_name, role, expires_at, used_at)| InvitationRecord {
+                email,
+                tenant_name,
+                role,
+                expires_at,
+                used_at,
+            },
+        ))
     }
 
     // ---- activity and audit ----
 
-    pub async fn add_activity(&self, tenant: Option<TenantId>, user: Option<UserId>, kind: &str, message: &str) -> Result<()> {
+    pub async fn add_activity(
+        &self,
+        tenant: Option<TenantId>,
+        user: Option<UserId>,
+        kind: &str,
+        message: &str,
+    ) -> Result<()> {
         on_db!(&self.db, p => sqlx::query("INSERT INTO activity (tenant_id, user_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(tenant.map(|t| t.to_string()))
             .bind(user.map(|u| u.to_string()))
@@ -679,7 +748,13 @@ impl ControlStore {
 
     /// Appends to the hash-chained audit log. The head row is updated first, which takes the
     /// write lock (SQLite) or the row lock (PostgreSQL), so concurrent appends form one chain.
-    pub async fn append_audit(&self, actor: &str, action: &str, tenant: Option<TenantId>, detail: &serde_json::Value) -> Result<()> {
+    pub async fn append_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        tenant: Option<TenantId>,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
         let at = now();
         let tenant = tenant.map(|t| t.to_string());
         let detail = detail.to_string();
@@ -727,7 +802,15 @@ impl ControlStore {
         let entries = self.audit_entries(None).await?;
         let mut prev = "0".repeat(64);
         for (i, e) in entries.iter().enumerate() {
-            let expected = audit_hash(&prev, e.seq, e.at, &e.actor, &e.action, e.tenant_id.as_deref(), &e.detail);
+            let expected = audit_hash(
+                &prev,
+                e.seq,
+                e.at,
+                &e.actor,
+                &e.action,
+                e.tenant_id.as_deref(),
+                &e.detail,
+            );
             if e.seq != i as i64 + 1 || e.prev_hash != prev || e.hash != expected {
                 return Ok(Err(e.seq));
             }
@@ -741,7 +824,15 @@ impl ControlStore {
     }
 }
 
-fn audit_hash(prev: &str, seq: i64, at: OffsetDateTime, actor: &str, action: &str, tenant: Option<&str>, detail: &str) -> String {
+fn audit_hash(
+    prev: &str,
+    seq: i64,
+    at: OffsetDateTime,
+    actor: &str,
+    action: &str,
+    tenant: Option<&str>,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
     for part in [
         prev,

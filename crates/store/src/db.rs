@@ -3,7 +3,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::error::{Result, StoreError};
 
@@ -106,8 +108,15 @@ impl Db {
         Ok(())
     }
 
+    /// Closes every connection. sqlx's `close()` waits for checked-out connections to come back
+    /// but does not close one that comes back during its last wait (a connection used by a
+    /// finished query is returned by a spawned task, so this is common); it then sits idle in the
+    /// closed pool, holding a server session. The second call closes those.
     pub async fn close(&self) {
-        on_db!(self, p => p.close().await)
+        on_db!(self, p => {
+            p.close().await;
+            p.close().await;
+        })
     }
 }
 
@@ -119,7 +128,8 @@ pub fn postgres_options(url: &str) -> Result<PgConnectOptions> {
             "expected a URL starting with postgres:// or postgresql://".into(),
         ));
     }
-    PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl(redact_error(&e.to_string(), url)))
+    PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::InvalidUrl(redact_error(&e.to_string(), url)))
 }
 
 fn redact_error(message: &str, url: &str) -> String {
@@ -163,38 +173,17 @@ fn redact_query_password(tail: &str) -> String {
     format!("{path}?{}", query.join("&"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://app:s3cret@db.example.com:5432/control"),
-            "postgres://app:***@db.example.com:5432/control"
-        );
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
-        assert_eq!(
-            redact_url("postgres://h/x?sslmode=require&password=p"),
-            "postgres://h/x?sslmode=require&password=***"
-        );
-    }
-
-    #[test]
-    fn non_postgres_urls_are_refused() {
-        assert!(postgres_options("mysql://x").is_err());
-    }
-}
-
 /// Creates a database on a PostgreSQL server (for a new control plane, or a test's).
 pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<()> {
     let server = Db::open_postgres(postgres_options(admin_url)?, 1).await?;
     let result = match &server {
-        Db::Postgres(p) => sqlx::raw_sql(&format!("CREATE DATABASE {}", quote_generated_ident(name)?))
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(StoreError::from),
+        Db::Postgres(p) => {
+            sqlx::raw_sql(&format!("CREATE DATABASE {}", quote_generated_ident(name)?))
+                .execute(p)
+                .await
+                .map(|_| ())
+                .map_err(StoreError::from)
+        }
         Db::Sqlite(_) => Ok(()),
     };
     server.close().await;
@@ -216,23 +205,31 @@ pub async fn drop_postgres_databases_with_prefix(admin_url: &str, prefix: &str) 
 
 async fn drop_with_prefix(p: &PgPool, prefix: &str) -> Result<usize> {
     let pattern = format!("{}%", prefix.replace('_', "\\_"));
-    let dbs: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
-        .bind(&pattern)
-        .fetch_all(p)
-        .await?;
+    let dbs: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
+            .bind(&pattern)
+            .fetch_all(p)
+            .await?;
     for db in &dbs {
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_generated_ident(db)?))
-            .execute(p)
-            .await?;
-    }
-    let roles: Vec<String> = sqlx::query_scalar("SELECT rolname FROM pg_roles WHERE rolname LIKE $1")
-        .bind(&pattern)
-        .fetch_all(p)
+        sqlx::raw_sql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_generated_ident(db)?
+        ))
+        .execute(p)
         .await?;
-    for role in &roles {
-        sqlx::raw_sql(&format!("DROP ROLE IF EXISTS {}", quote_generated_ident(role)?))
-            .execute(p)
+    }
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT rolname FROM pg_roles WHERE rolname LIKE $1")
+            .bind(&pattern)
+            .fetch_all(p)
             .await?;
+    for role in &roles {
+        sqlx::raw_sql(&format!(
+            "DROP ROLE IF EXISTS {}",
+            quote_generated_ident(role)?
+        ))
+        .execute(p)
+        .await?;
     }
     Ok(dbs.len())
 }
@@ -240,8 +237,41 @@ async fn drop_with_prefix(p: &PgPool, prefix: &str) -> Result<usize> {
 /// Quotes a name that this program generated (`[a-z0-9_]`, at most 63 bytes); anything else is
 /// refused rather than escaped.
 pub(crate) fn quote_generated_ident(name: &str) -> Result<String> {
-    if name.is_empty() || name.len() > 63 || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-        return Err(StoreError::InvalidUrl(format!("{name:?} is not a valid database name (a-z, 0-9, '_')")));
+    if name.is_empty()
+        || name.len() > 63
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(StoreError::InvalidUrl(format!(
+            "{name:?} is not a valid database name (a-z, 0-9, '_')"
+        )));
     }
     Ok(format!("\"{name}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example.com:5432/control"),
+            "postgres://app:***@db.example.com:5432/control"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(
+            redact_url("postgres://h/x?sslmode=require&password=p"),
+            "postgres://h/x?sslmode=require&password=***"
+        );
+    }
+
+    #[test]
+    fn non_postgres_urls_are_refused() {
+        assert!(postgres_options("mysql://x").is_err());
+    }
 }

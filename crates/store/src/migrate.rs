@@ -35,7 +35,13 @@ macro_rules! migration {
             version: $version,
             name: $name,
             sqlite: include_str!(concat!("../migrations/", $plane, "/sqlite/", $name, ".sql")),
-            postgres: include_str!(concat!("../migrations/", $plane, "/postgres/", $name, ".sql")),
+            postgres: include_str!(concat!(
+                "../migrations/",
+                $plane,
+                "/postgres/",
+                $name,
+                ".sql"
+            )),
         }
     };
 }
@@ -105,9 +111,13 @@ pub async fn run(db: &Db, migrations: &'static [Migration]) -> Result<i64> {
         Db::Postgres(pool) => {
             let mut conn = pool.acquire().await?;
             // One fixed key: migrations of the same database never run side by side.
-            sqlx::query("SELECT pg_advisory_lock(7373001)").execute(&mut *conn).await?;
+            sqlx::query("SELECT pg_advisory_lock(7373001)")
+                .execute(&mut *conn)
+                .await?;
             let result = run_postgres_locked(&mut conn, backend, migrations).await;
-            sqlx::query("SELECT pg_advisory_unlock(7373001)").execute(&mut *conn).await?;
+            sqlx::query("SELECT pg_advisory_unlock(7373001)")
+                .execute(&mut *conn)
+                .await?;
             result
         }
     }
@@ -122,7 +132,10 @@ async fn run_postgres_locked(
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
         .fetch_all(&mut *conn)
         .await?;
-    let pending: Vec<&Migration> = migrations.iter().filter(|m| !applied.contains(&m.version)).collect();
+    let pending: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .collect();
     for m in pending {
         let mut tx = conn.begin().await?;
         tx.execute(m.sql(backend)).await?;
@@ -167,7 +180,11 @@ pub async fn current_version(db: &Db) -> Result<i64> {
 const APPLIED: &str = "SELECT version, checksum FROM schema_migrations ORDER BY version";
 
 /// Refuses a database whose applied migrations were edited since, or that a newer build migrated.
-fn check_applied(rows: Vec<(i64, String)>, backend: Backend, migrations: &'static [Migration]) -> Result<i64> {
+fn check_applied(
+    rows: Vec<(i64, String)>,
+    backend: Backend,
+    migrations: &'static [Migration],
+) -> Result<i64> {
     let known = latest_version(migrations);
     for (version, checksum) in &rows {
         match migrations.iter().find(|m| m.version == *version) {

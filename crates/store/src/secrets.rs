@@ -37,7 +37,10 @@ impl<T> fmt::Display for Secret<T> {
 }
 
 impl<T> serde::Serialize for Secret<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str("***")
     }
 }
@@ -104,7 +107,9 @@ impl MasterKey {
 
     pub fn decrypt(&self, ciphertext: &str, context: &str) -> Result<Vec<u8>> {
         let fail = || StoreError::Decrypt(context.split(':').next().unwrap_or("value").to_owned());
-        let encoded = ciphertext.strip_prefix(CIPHERTEXT_PREFIX).ok_or_else(fail)?;
+        let encoded = ciphertext
+            .strip_prefix(CIPHERTEXT_PREFIX)
+            .ok_or_else(fail)?;
         let raw = STANDARD.decode(encoded).map_err(|_| fail())?;
         if raw.len() < 12 + 16 {
             return Err(fail());
@@ -151,9 +156,14 @@ mod tests {
         let key = MasterKey::generate();
         let sealed = key.encrypt(b"hunter2", "tenant-db-password:a").unwrap();
         assert!(!sealed.contains("hunter2"));
-        assert_eq!(key.decrypt(&sealed, "tenant-db-password:a").unwrap(), b"hunter2");
+        assert_eq!(
+            key.decrypt(&sealed, "tenant-db-password:a").unwrap(),
+            b"hunter2"
+        );
         assert!(key.decrypt(&sealed, "tenant-db-password:b").is_err());
-        assert!(MasterKey::generate().decrypt(&sealed, "tenant-db-password:a").is_err());
+        assert!(MasterKey::generate()
+            .decrypt(&sealed, "tenant-db-password:a")
+            .is_err());
         assert!(key.decrypt("v1:AAAA", "x").is_err());
         assert!(key.decrypt("garbage", "x").is_err());
     }

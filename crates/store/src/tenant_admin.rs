@@ -40,7 +40,7 @@ pub struct TenantAdmin {
 enum Location {
     Sqlite(PathBuf),
     Postgres {
-        admin: PgConnectOptions,
+        admin: Box<PgConnectOptions>,
         db_name: String,
         role: String,
         password: Secret<String>,
@@ -59,7 +59,12 @@ pub fn server_url_context(server_id: &str) -> String {
 }
 
 impl TenantAdmin {
-    pub fn new(data_dir: PathBuf, durability: SqliteDurability, key: MasterKey, control: ControlStore) -> Self {
+    pub fn new(
+        data_dir: PathBuf,
+        durability: SqliteDurability,
+        key: MasterKey,
+        control: ControlStore,
+    ) -> Self {
         Self {
             data_dir,
             durability,
@@ -79,7 +84,8 @@ impl TenantAdmin {
 
     /// A new random password for a tenant role, and its encryption for the control plane.
     pub fn new_tenant_password(&self, tenant: &tenantry_domain::TenantId) -> Result<String> {
-        self.key.encrypt(random_hex(24).as_bytes(), &password_context(tenant))
+        self.key
+            .encrypt(random_hex(24).as_bytes(), &password_context(tenant))
     }
 
     /// The admin connection options of a registered server.
@@ -89,7 +95,9 @@ impl TenantAdmin {
             .server(server_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("database server {server_id}")))?;
-        let url = self.key.decrypt_string(&server.url_enc, &server_url_context(server_id))?;
+        let url = self
+            .key
+            .decrypt_string(&server.url_enc, &server_url_context(server_id))?;
         postgres_options(url.expose())
     }
 
@@ -98,17 +106,15 @@ impl TenantAdmin {
             None => Ok(Location::Sqlite(self.tenants_dir().join(&t.db_name))),
             Some(server_id) => {
                 let admin = self.server_options(server_id).await?;
-                let role = t
-                    .db_role
-                    .clone()
-                    .ok_or_else(|| StoreError::Corrupt(format!("tenant {} has no database role", t.id)))?;
-                let enc = t
-                    .db_password_enc
-                    .as_deref()
-                    .ok_or_else(|| StoreError::Corrupt(format!("tenant {} has no database password", t.id)))?;
+                let role = t.db_role.clone().ok_or_else(|| {
+                    StoreError::Corrupt(format!("tenant {} has no database role", t.id))
+                })?;
+                let enc = t.db_password_enc.as_deref().ok_or_else(|| {
+                    StoreError::Corrupt(format!("tenant {} has no database password", t.id))
+                })?;
                 let password = self.key.decrypt_string(enc, &password_context(&t.id))?;
                 Ok(Location::Postgres {
-                    admin,
+                    admin: Box::new(admin),
                     db_name: t.db_name.clone(),
                     role,
                     password,
@@ -121,7 +127,9 @@ impl TenantAdmin {
     /// Opens the tenant's pool as the tenant itself (on PostgreSQL, as its own role).
     pub async fn open_as_tenant(&self, t: &TenantRecord) -> Result<TenantDb> {
         let db = match self.location(t).await? {
-            Location::Sqlite(path) => Db::open_sqlite(&path, false, self.durability, TENANT_POOL_SIZE).await?,
+            Location::Sqlite(path) => {
+                Db::open_sqlite(&path, false, self.durability, TENANT_POOL_SIZE).await?
+            }
             Location::Postgres {
                 admin,
                 db_name,
@@ -129,7 +137,10 @@ impl TenantAdmin {
                 password,
                 ..
             } => {
-                let options = admin.database(&db_name).username(&role).password(password.expose());
+                let options = admin
+                    .database(&db_name)
+                    .username(&role)
+                    .password(password.expose());
                 Db::open_postgres(options, TENANT_POOL_SIZE).await?
             }
         };
@@ -156,8 +167,10 @@ impl TenantAdmin {
                 server_id,
             } => {
                 let template = self.ensure_template(&server_id, &admin).await?;
-                let server = Db::open_postgres(admin, 1).await?;
-                let result = create_pg_database(&server, &template, &db_name, &role, password.expose()).await;
+                let server = Db::open_postgres(*admin, 1).await?;
+                let result =
+                    create_pg_database(&server, &template, &db_name, &role, password.expose())
+                        .await;
                 server.close().await;
                 result
             }
@@ -176,11 +189,16 @@ impl TenantAdmin {
         match self.location(t).await? {
             Location::Sqlite(path) => {
                 if !path.exists() {
-                    return Err(StoreError::NotFound(format!("database file {}", path.display())));
+                    return Err(StoreError::NotFound(format!(
+                        "database file {}",
+                        path.display()
+                    )));
                 }
                 Db::open_sqlite(&path, false, self.durability, 1).await
             }
-            Location::Postgres { admin, db_name, .. } => Db::open_postgres(admin.database(&db_name), 1).await,
+            Location::Postgres { admin, db_name, .. } => {
+                Db::open_postgres(admin.database(&db_name), 1).await
+            }
         }
     }
 
@@ -199,8 +217,13 @@ impl TenantAdmin {
                 }
                 Ok(())
             }
-            Location::Postgres { admin, db_name, role, .. } => {
-                let server = Db::open_postgres(admin, 1).await?;
+            Location::Postgres {
+                admin,
+                db_name,
+                role,
+                ..
+            } => {
+                let server = Db::open_postgres(*admin, 1).await?;
                 let result = drop_pg_database(&server, &db_name, &role).await;
                 server.close().await;
                 result
@@ -231,13 +254,21 @@ impl TenantAdmin {
 }
 
 async fn drop_pg_database(server: &Db, db_name: &str, role: &str) -> Result<()> {
-    let Db::Postgres(p) = server else { return unreachable_backend() };
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_generated_ident(db_name)?))
-        .execute(p)
-        .await?;
-    sqlx::raw_sql(&format!("DROP ROLE IF EXISTS {}", quote_generated_ident(role)?))
-        .execute(p)
-        .await?;
+    let Db::Postgres(p) = server else {
+        return unreachable_backend();
+    };
+    sqlx::raw_sql(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_generated_ident(db_name)?
+    ))
+    .execute(p)
+    .await?;
+    sqlx::raw_sql(&format!(
+        "DROP ROLE IF EXISTS {}",
+        quote_generated_ident(role)?
+    ))
+    .execute(p)
+    .await?;
     Ok(())
 }
 
@@ -252,13 +283,19 @@ fn is_pg_code(e: &sqlx::Error, codes: &[&str]) -> bool {
 /// Creates the group role that tenant roles join, if missing. Concurrent creators may collide on
 /// the catalogue's unique index; that counts as success.
 pub async fn ensure_group_role(server: &Db) -> Result<()> {
-    let Db::Postgres(p) = server else { return unreachable_backend() };
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-        .bind(TENANT_GROUP_ROLE)
-        .fetch_one(p)
-        .await?;
+    let Db::Postgres(p) = server else {
+        return unreachable_backend();
+    };
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(TENANT_GROUP_ROLE)
+            .fetch_one(p)
+            .await?;
     if !exists {
-        if let Err(e) = sqlx::raw_sql(&format!("CREATE ROLE {TENANT_GROUP_ROLE} NOLOGIN")).execute(p).await {
+        if let Err(e) = sqlx::raw_sql(&format!("CREATE ROLE {TENANT_GROUP_ROLE} NOLOGIN"))
+            .execute(p)
+            .await
+        {
             if !is_pg_code(&e, &["42710", "23505"]) {
                 return Err(e.into());
             }
@@ -268,49 +305,79 @@ pub async fn ensure_group_role(server: &Db) -> Result<()> {
 }
 
 async fn build_template(server: &Db, admin: &PgConnectOptions, name: &str) -> Result<()> {
-    let Db::Postgres(p) = server else { return unreachable_backend() };
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(p)
-        .await?;
+    let Db::Postgres(p) = server else {
+        return unreachable_backend();
+    };
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(p)
+            .await?;
     if exists {
         return Ok(());
     }
     ensure_group_role(server).await?;
     let building = format!("tenantry_build_{}", random_hex(8));
-    sqlx::raw_sql(&format!("CREATE DATABASE {}", quote_generated_ident(&building)?)).execute(p).await?;
+    sqlx::raw_sql(&format!(
+        "CREATE DATABASE {}",
+        quote_generated_ident(&building)?
+    ))
+    .execute(p)
+    .await?;
     let built = migrate_and_rename_template(p, admin, &building, name).await;
     match built {
         Ok(()) => Ok(()),
         Err(StoreError::Database(e)) if is_pg_code(&e, &["42P04", "23505"]) => {
             // Another builder won the rename; ours is surplus.
-            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_generated_ident(&building)?))
-                .execute(p)
-                .await?;
+            sqlx::raw_sql(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_generated_ident(&building)?
+            ))
+            .execute(p)
+            .await?;
             Ok(())
         }
         Err(e) => {
-            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_generated_ident(&building)?))
-                .execute(p)
-                .await;
+            let _ = sqlx::raw_sql(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_generated_ident(&building)?
+            ))
+            .execute(p)
+            .await;
             Err(e)
         }
     }
 }
 
 /// Migrates the freshly created `building` database and renames it to the template's name.
-async fn migrate_and_rename_template(p: &sqlx::PgPool, admin: &PgConnectOptions, building: &str, name: &str) -> Result<()> {
+async fn migrate_and_rename_template(
+    p: &sqlx::PgPool,
+    admin: &PgConnectOptions,
+    building: &str,
+    name: &str,
+) -> Result<()> {
     let db = Db::open_postgres(admin.clone().database(building), 1).await?;
     let migrated = migrate_tenant_db(&db).await;
     db.close().await;
     migrated?;
-    sqlx::raw_sql(&format!(
+    let rename = format!(
         "ALTER DATABASE {} RENAME TO {}",
         quote_generated_ident(building)?,
         quote_generated_ident(name)?
-    ))
-    .execute(p)
-    .await?;
+    );
+    // The server ends the closed connection's backend asynchronously; until it has, the rename
+    // fails with "being accessed by other users" (55006). Wait for it, briefly.
+    let mut attempts = 0;
+    loop {
+        match sqlx::raw_sql(&rename).execute(p).await {
+            Ok(_) => break,
+            Err(e) if is_pg_code(&e, &["55006"]) && attempts < 100 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     sqlx::raw_sql(&format!(
         "ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
         quote_generated_ident(name)?
@@ -320,19 +387,37 @@ async fn migrate_and_rename_template(p: &sqlx::PgPool, admin: &PgConnectOptions,
     Ok(())
 }
 
-async fn create_pg_database(server: &Db, template: &str, db_name: &str, role: &str, password: &str) -> Result<()> {
-    let Db::Postgres(p) = server else { return unreachable_backend() };
+async fn create_pg_database(
+    server: &Db,
+    template: &str,
+    db_name: &str,
+    role: &str,
+    password: &str,
+) -> Result<()> {
+    let Db::Postgres(p) = server else {
+        return unreachable_backend();
+    };
     // Generated passwords are hex; refuse anything that would need quoting.
     if !password.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(StoreError::Corrupt("unexpected tenant password format".into()));
+        return Err(StoreError::Corrupt(
+            "unexpected tenant password format".into(),
+        ));
     }
-    let (db_q, role_q) = (quote_generated_ident(db_name)?, quote_generated_ident(role)?);
-    let role_exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-        .bind(role)
-        .fetch_one(p)
-        .await?;
+    let (db_q, role_q) = (
+        quote_generated_ident(db_name)?,
+        quote_generated_ident(role)?,
+    );
+    let role_exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(role)
+            .fetch_one(p)
+            .await?;
     if role_exists {
-        sqlx::raw_sql(&format!("ALTER ROLE {role_q} WITH LOGIN PASSWORD '{password}'")).execute(p).await?;
+        sqlx::raw_sql(&format!(
+            "ALTER ROLE {role_q} WITH LOGIN PASSWORD '{password}'"
+        ))
+        .execute(p)
+        .await?;
     } else {
         sqlx::raw_sql(&format!(
             "CREATE ROLE {role_q} LOGIN PASSWORD '{password}' NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE {TENANT_GROUP_ROLE}"
@@ -340,14 +425,18 @@ async fn create_pg_database(server: &Db, template: &str, db_name: &str, role: &s
         .execute(p)
         .await?;
     }
-    let db_exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(db_name)
-        .fetch_one(p)
-        .await?;
-    if !db_exists {
-        sqlx::raw_sql(&format!("CREATE DATABASE {db_q} TEMPLATE {}", quote_generated_ident(template)?))
-            .execute(p)
+    let db_exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(db_name)
+            .fetch_one(p)
             .await?;
+    if !db_exists {
+        sqlx::raw_sql(&format!(
+            "CREATE DATABASE {db_q} TEMPLATE {}",
+            quote_generated_ident(template)?
+        ))
+        .execute(p)
+        .await?;
     }
     sqlx::raw_sql(&format!(
         "REVOKE ALL ON DATABASE {db_q} FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE {db_q} TO {role_q}"
@@ -385,11 +474,14 @@ pub async fn check_server(options: PgConnectOptions) -> Result<()> {
 }
 
 async fn check_privileges(server: &Db) -> Result<()> {
-    let Db::Postgres(p) = server else { return unreachable_backend() };
-    let (superuser, createdb, createrole): (bool, bool, bool) =
-        sqlx::query_as("SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user")
-            .fetch_one(p)
-            .await?;
+    let Db::Postgres(p) = server else {
+        return unreachable_backend();
+    };
+    let (superuser, createdb, createrole): (bool, bool, bool) = sqlx::query_as(
+        "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(p)
+    .await?;
     if !(superuser || (createdb && createrole)) {
         return Err(StoreError::Conflict(
             "the server's user must be allowed to create databases and roles (CREATEDB and CREATEROLE)".into(),

@@ -43,7 +43,13 @@ impl TenantDb {
 
     /// Writes the company row if there is none yet; an existing one is left as it is, so that a
     /// rerun of provisioning never overwrites what the client has since changed.
-    pub async fn seed_company(&self, name: &str, currency: &str, country: &str, fiscal_year_start_month: i64) -> Result<()> {
+    pub async fn seed_company(
+        &self,
+        name: &str,
+        currency: &str,
+        country: &str,
+        fiscal_year_start_month: i64,
+    ) -> Result<()> {
         let t = now();
         on_db!(&self.0, p => sqlx::query(
             "INSERT INTO company (id, name, currency, country, fiscal_year_start_month, created_at, updated_at)
@@ -61,10 +67,12 @@ impl TenantDb {
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(on_db!(&self.0, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        Ok(
+            on_db!(&self.0, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {

@@ -42,7 +42,10 @@ impl From<PlatformError> for AppError {
         let status = status_for(&e);
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
-            return Self::new(status, "the server could not complete this request; it has been logged");
+            return Self::new(
+                status,
+                "the server could not complete this request; it has been logged",
+            );
         }
         Self::new(status, e.to_string())
     }

@@ -69,7 +69,10 @@ fn query_tenant(req: &Request) -> Option<String> {
     })
 }
 
-pub async fn dispatch(State((state, surfaces)): State<(AppState, Surfaces)>, mut req: Request) -> Response {
+pub async fn dispatch(
+    State((state, surfaces)): State<(AppState, Surfaces)>,
+    mut req: Request,
+) -> Response {
     let platform = &state.platform;
     let host = request_host(&req).unwrap_or_default();
     Span::current().record("host", host.as_str());
@@ -84,7 +87,11 @@ pub async fn dispatch(State((state, surfaces)): State<(AppState, Surfaces)>, mut
         .map(|v| v.to_str().map(str::to_owned));
     let target = match header_value {
         Some(Err(_)) => {
-            return AppError::new(StatusCode::BAD_REQUEST, "X-Tenant-Id must be a tenant id or subdomain").into_response()
+            return AppError::new(
+                StatusCode::BAD_REQUEST,
+                "X-Tenant-Id must be a tenant id or subdomain",
+            )
+            .into_response()
         }
         Some(Ok(value)) => match resolve_tenant_header(platform, &value).await {
             Ok(HostTarget::Tenant(t)) => {
@@ -104,10 +111,12 @@ pub async fn dispatch(State((state, surfaces)): State<(AppState, Surfaces)>, mut
         },
         None => match (&by_host, query_tenant(&req)) {
             (HostTarget::Tenant(_), _) | (_, None) => by_host,
-            (_, Some(value)) if platform.config().dev_mode => match resolve_tenant_header(platform, &value).await {
-                Ok(t) => t,
-                Err(e) => return AppError::from(e).into_response(),
-            },
+            (_, Some(value)) if platform.config().dev_mode => {
+                match resolve_tenant_header(platform, &value).await {
+                    Ok(t) => t,
+                    Err(e) => return AppError::from(e).into_response(),
+                }
+            }
             (_, Some(_)) => by_host,
         },
     };
@@ -124,7 +133,7 @@ pub async fn dispatch(State((state, surfaces)): State<(AppState, Surfaces)>, mut
         HostTarget::Tenant(t) => {
             Span::current().record("tenant", t.subdomain.as_str());
             req.extensions_mut().insert(Surface::Tenant);
-            req.extensions_mut().insert(CurrentTenant(t));
+            req.extensions_mut().insert(CurrentTenant(*t));
             surfaces.tenant
         }
         HostTarget::Unknown => return pages::unknown_host(req.uri().path()),

@@ -29,11 +29,17 @@ pub struct AppState {
 pub fn app(platform: Platform) -> Router {
     let state = AppState { platform };
     let surfaces = host::Surfaces {
-        landing: pages::landing_router().merge(api::common_router()).with_state(state.clone()),
-        portal: pages::portal_router().merge(api::common_router()).with_state(state.clone()),
+        landing: pages::landing_router()
+            .merge(api::common_router())
+            .with_state(state.clone()),
+        portal: pages::portal_router()
+            .merge(api::common_router())
+            .with_state(state.clone()),
         tenant: pages::tenant_router()
             .merge(api::common_router())
-            .layer(axum::middleware::from_fn(suspension::refuse_writes_when_suspended))
+            .layer(axum::middleware::from_fn(
+                suspension::refuse_writes_when_suspended,
+            ))
             .with_state(state.clone()),
     };
     let request_id = axum::http::HeaderName::from_static("x-request-id");
@@ -57,5 +63,7 @@ pub async fn serve(
     platform: Platform,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(platform)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(platform))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -28,7 +28,9 @@ pub fn portal_router() -> Router<AppState> {
 }
 
 pub fn tenant_router() -> Router<AppState> {
-    Router::new().route("/", get(tenant_home)).fallback(not_found)
+    Router::new()
+        .route("/", get(tenant_home))
+        .fallback(not_found)
 }
 
 pub async fn stylesheet() -> impl IntoResponse {
@@ -74,7 +76,11 @@ fn platform_error_page(e: PlatformError) -> Response {
     let status = status_for(&e);
     if status.is_server_error() {
         tracing::error!(error = %e, "page failed");
-        return error_page(status, "Something went wrong", "The server could not show this page; the problem has been logged.");
+        return error_page(
+            status,
+            "Something went wrong",
+            "The server could not show this page; the problem has been logged.",
+        );
     }
     error_page(status, "This cannot be shown", &e.to_string())
 }
@@ -95,7 +101,11 @@ async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::AppError::new(StatusCode::NOT_FOUND, "no such endpoint").into_response();
     }
-    error_page(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.")
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page at this address.",
+    )
 }
 
 struct PlanView {
@@ -143,7 +153,9 @@ struct Landing {
 
 async fn landing(State(state): State<AppState>) -> Response {
     let p = &state.platform;
-    let loaded = async { Ok::<_, PlatformError>((p.operator_name().await?, p.control().plans().await?)) }.await;
+    let loaded =
+        async { Ok::<_, PlatformError>((p.operator_name().await?, p.control().plans().await?)) }
+            .await;
     match loaded {
         Ok((operator, plans)) => render(
             StatusCode::OK,
@@ -201,7 +213,8 @@ async fn invitation(State(state): State<AppState>, Path(token): Path<String>) ->
         None => (
             StatusCode::NOT_FOUND,
             "Invitation not found".to_owned(),
-            "This invitation link is not valid. Ask whoever invited you to send a new one.".to_owned(),
+            "This invitation link is not valid. Ask whoever invited you to send a new one."
+                .to_owned(),
         ),
         Some(inv) if inv.used_at.is_some() => (
             StatusCode::GONE,
@@ -226,7 +239,10 @@ async fn invitation(State(state): State<AppState>, Path(token): Path<String>) ->
             (
                 StatusCode::OK,
                 format!("You are invited to {place}"),
-                format!("This invitation for {} is valid until {expires}.", inv.email),
+                format!(
+                    "This invitation for {} is valid until {expires}.",
+                    inv.email
+                ),
             )
         }
     };
@@ -250,7 +266,10 @@ struct TenantHome {
 }
 
 /// A client's front door, branded with the name from the client's own database.
-async fn tenant_home(State(state): State<AppState>, Extension(CurrentTenant(tenant)): Extension<CurrentTenant>) -> Response {
+async fn tenant_home(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+) -> Response {
     let p = &state.platform;
     let loaded = async {
         let db = p.pools().get(&tenant).await?;
@@ -262,7 +281,9 @@ async fn tenant_home(State(state): State<AppState>, Extension(CurrentTenant(tena
         Ok((company, operator)) => render(
             StatusCode::OK,
             &TenantHome {
-                name: company.map(|c| c.name).unwrap_or_else(|| tenant.name.to_string()),
+                name: company
+                    .map(|c| c.name)
+                    .unwrap_or_else(|| tenant.name.to_string()),
                 operator,
                 portal_url: p.config().portal_url(),
                 suspended: !tenant.status.accepts_writes(),

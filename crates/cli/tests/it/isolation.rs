@@ -5,15 +5,30 @@ use crate::support::{Backend, TestApp};
 // are separate, and on PostgreSQL a client's role cannot even connect to another's database.
 both_backends!(tenant_databases_are_isolated, |app: TestApp| async move {
     app.provision("ACME Corp", "acme-corp").await.unwrap();
-    app.provision("Jane's Bakery", "janes-bakery").await.unwrap();
+    app.provision("Jane's Bakery", "janes-bakery")
+        .await
+        .unwrap();
     let control = app.platform.control();
-    let a = control.tenant_by_subdomain("acme-corp").await.unwrap().unwrap();
-    let b = control.tenant_by_subdomain("janes-bakery").await.unwrap().unwrap();
+    let a = control
+        .tenant_by_subdomain("acme-corp")
+        .await
+        .unwrap()
+        .unwrap();
+    let b = control
+        .tenant_by_subdomain("janes-bakery")
+        .await
+        .unwrap()
+        .unwrap();
     let db_a = app.platform.pools().get(&a).await.unwrap();
     let db_b = app.platform.pools().get(&b).await.unwrap();
 
-    db_a.set_setting("bank_account", "ACME-ONLY-12345678").await.unwrap();
-    assert_eq!(db_a.setting("bank_account").await.unwrap().as_deref(), Some("ACME-ONLY-12345678"));
+    db_a.set_setting("bank_account", "ACME-ONLY-12345678")
+        .await
+        .unwrap();
+    assert_eq!(
+        db_a.setting("bank_account").await.unwrap().as_deref(),
+        Some("ACME-ONLY-12345678")
+    );
     assert_eq!(db_b.setting("bank_account").await.unwrap(), None);
     assert_eq!(db_a.company().await.unwrap().unwrap().name, "ACME Corp");
     assert_eq!(db_b.company().await.unwrap().unwrap().name, "Jane's Bakery");
@@ -24,7 +39,10 @@ both_backends!(tenant_databases_are_isolated, |app: TestApp| async move {
         let admin = crate::support::postgres_admin_url();
         let key = app.platform.admin().key();
         let b_password = key
-            .decrypt_string(b.db_password_enc.as_deref().unwrap(), &tenantry_store::tenant_admin::password_context(&b.id))
+            .decrypt_string(
+                b.db_password_enc.as_deref().unwrap(),
+                &tenantry_store::tenant_admin::password_context(&b.id),
+            )
             .unwrap();
         let options: sqlx::postgres::PgConnectOptions = admin.parse().unwrap();
         let cross = options
@@ -32,18 +50,39 @@ both_backends!(tenant_databases_are_isolated, |app: TestApp| async move {
             .database(&a.db_name)
             .username(b.db_role.as_deref().unwrap())
             .password(b_password.expose());
-        let err = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(cross).await.unwrap_err();
+        let err = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(cross)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("permission denied"), "{err}");
         // And B's role cannot change its own schema.
-        let own = options.database(&b.db_name).username(b.db_role.as_deref().unwrap()).password(b_password.expose());
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(own).await.unwrap();
-        let err = sqlx::query("CREATE TABLE intruder (x int)").execute(&pool).await.unwrap_err();
+        let own = options
+            .database(&b.db_name)
+            .username(b.db_role.as_deref().unwrap())
+            .password(b_password.expose());
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(own)
+            .await
+            .unwrap();
+        let err = sqlx::query("CREATE TABLE intruder (x int)")
+            .execute(&pool)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("permission denied"), "{err}");
-        let err = sqlx::query("DROP TABLE company").execute(&pool).await.unwrap_err();
+        let err = sqlx::query("DROP TABLE company")
+            .execute(&pool)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("must be owner"), "{err}");
         pool.close().await;
         // The stored password is encrypted, not the password itself.
-        assert!(!b.db_password_enc.as_deref().unwrap().contains(b_password.expose().as_str()));
+        assert!(!b
+            .db_password_enc
+            .as_deref()
+            .unwrap()
+            .contains(b_password.expose().as_str()));
     } else {
         assert!(app.sqlite_file(&a.db_name).exists() && app.sqlite_file(&b.db_name).exists());
     }
@@ -55,12 +94,17 @@ both_backends!(pool_cache_is_bounded, |app: TestApp| async move {
     let capacity = app.config.tenant_pool_capacity;
     let n = capacity + 10;
     for i in 0..n {
-        app.provision(&format!("Client {i}"), &format!("c-{i}")).await.unwrap();
+        app.provision(&format!("Client {i}"), &format!("c-{i}"))
+            .await
+            .unwrap();
     }
     for i in 0..n {
         let (status, body) = app.get(&format!("c-{i}.localhost"), "/").await;
         assert_eq!(status, 200);
-        assert!(body.contains(&format!("Client {i}<")) || body.contains(&format!("Client {i} ")), "{body}");
+        assert!(
+            body.contains(&format!("Client {i}<")) || body.contains(&format!("Client {i} ")),
+            "{body}"
+        );
     }
     let open = app.platform.pools().open_count().await;
     assert!(open <= capacity, "{open} pools open, capacity {capacity}");

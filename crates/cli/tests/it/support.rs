@@ -2,12 +2,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Output;
 
+use tempfile::TempDir;
 use tenantry_platform::provisioning::{provision, ProvisionRequest, Provisioned};
 use tenantry_platform::{servers, Config, Platform, PlatformError};
 use tenantry_store::db::{create_postgres_database, drop_postgres_databases_with_prefix};
 use tenantry_store::secrets::random_hex;
 use tenantry_store::{MasterKey, Secret};
-use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +86,9 @@ impl TestApp {
         };
         let platform = Platform::open(config.clone()).await.unwrap();
         if backend == Backend::Postgres {
-            servers::add(&platform, &postgres_admin_url(), Some("test"), "test").await.unwrap();
+            servers::add(&platform, &postgres_admin_url(), Some("test"), "test")
+                .await
+                .unwrap();
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -115,19 +117,41 @@ impl TestApp {
 
     /// GET `path` on `host` (a full host name such as `acme-corp.localhost`).
     pub async fn get(&self, host: &str, path: &str) -> (u16, String) {
-        let res = self.http.get(self.url(path)).header("host", host).send().await.unwrap();
+        let res = self
+            .http
+            .get(self.url(path))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.text().await.unwrap())
     }
 
     pub async fn post(&self, host: &str, path: &str) -> (u16, String) {
-        let res = self.http.post(self.url(path)).header("host", host).send().await.unwrap();
+        let res = self
+            .http
+            .post(self.url(path))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.text().await.unwrap())
     }
 
-    pub async fn provision(&self, name: &str, subdomain: &str) -> Result<Provisioned, PlatformError> {
-        let req = ProvisionRequest::parse(name, subdomain, &format!("admin@{subdomain}.example.com"), "professional", &[])?;
+    pub async fn provision(
+        &self,
+        name: &str,
+        subdomain: &str,
+    ) -> Result<Provisioned, PlatformError> {
+        let req = ProvisionRequest::parse(
+            name,
+            subdomain,
+            &format!("admin@{subdomain}.example.com"),
+            "professional",
+            &[],
+        )?;
         provision(&self.platform, &req, "test").await
     }
 
@@ -137,8 +161,14 @@ impl TestApp {
         cmd.args(args)
             .current_dir(self.dir.path())
             .env("TENANTRY_DATA_DIR", &self.config.data_dir)
-            .env("TENANTRY_MASTER_KEY", self.config.master_key.as_ref().unwrap().expose())
-            .env("TENANTRY_POSTGRES_TENANT_PREFIX", &self.config.postgres_tenant_prefix)
+            .env(
+                "TENANTRY_MASTER_KEY",
+                self.config.master_key.as_ref().unwrap().expose(),
+            )
+            .env(
+                "TENANTRY_POSTGRES_TENANT_PREFIX",
+                &self.config.postgres_tenant_prefix,
+            )
             .env_remove("TENANTRY_CONFIG")
             .stdin(std::process::Stdio::null());
         match &self.config.database_url {
@@ -162,9 +192,14 @@ impl Drop for TestApp {
         if let Some(prefix) = self.postgres_prefix.take() {
             // Runs even when the test panicked, on a runtime of its own (Drop cannot await).
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
-                    drop_postgres_databases_with_prefix(&postgres_admin_url(), &prefix).await.unwrap();
+                    drop_postgres_databases_with_prefix(&postgres_admin_url(), &prefix)
+                        .await
+                        .unwrap();
                 });
             })
             .join();
@@ -178,7 +213,10 @@ pub fn replace_database(url: &str, database: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").unwrap() + 3;
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{database}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
