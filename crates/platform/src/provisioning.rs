@@ -222,10 +222,13 @@ pub async fn provision_with_faults(
                 tenant.schema_version = version;
             }
             Step::Seed => {
-                let db = platform.pools().get(&tenant).await?;
+                // As the tenant's own role (which proves its credentials work), on a connection
+                // of its own: provisioning must not fill the pool cache with idle connections.
+                let db = platform.admin().open_as_tenant(&tenant).await?;
                 // A UK practice's clients: pounds, and the fiscal year the tax year suggests.
-                db.seed_company(tenant.name.as_str(), "GBP", "GB", 4)
-                    .await?;
+                let seeded = db.seed_company(tenant.name.as_str(), "GBP", "GB", 4).await;
+                db.db().close().await;
+                seeded?;
             }
             Step::AdminUser => {
                 let user = control.ensure_user(&tenant.admin_email).await?;
