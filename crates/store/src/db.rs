@@ -108,6 +108,10 @@ impl Db {
         Ok(())
     }
 
+    pub fn is_closed(&self) -> bool {
+        on_db!(self, p => p.is_closed())
+    }
+
     /// Closes every connection. sqlx's `close()` waits for checked-out connections to come back
     /// but does not close one that comes back during its last wait (a connection used by a
     /// finished query is returned by a spawned task, so this is common); it then sits idle in the

@@ -27,10 +27,14 @@ impl TenantPools {
             .time_to_idle(idle)
             .eviction_policy(EvictionPolicy::lru())
             .eviction_listener(|id, tenant: TenantDb, cause| {
-                // Not `close()`: a request may still hold this pool. Dropping the cache's handle
-                // closes the pool's connections once the last request using it lets go.
-                tracing::debug!(tenant = %id, ?cause, "tenant pool leaves the cache");
-                drop(tenant);
+                // A pool is not closed by dropping it (its idle connections keep it alive), so
+                // close it. `close` lets queries in flight finish; the evicted pool is the least
+                // recently used one, so a request still holding it is rare, and `get` never hands
+                // out a closed pool.
+                tracing::debug!(tenant = %id, ?cause, "closing tenant pool");
+                if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                    handle.spawn(async move { tenant.db().close().await });
+                }
             })
             .build();
         Self { cache, admin }
@@ -39,6 +43,16 @@ impl TenantPools {
     /// The tenant's pool, opened if needed. Concurrent callers for the same tenant share one
     /// opening.
     pub async fn get(&self, tenant: &TenantRecord) -> Result<TenantDb> {
+        let db = self.open_cached(tenant).await?;
+        if !db.db().is_closed() {
+            return Ok(db);
+        }
+        // Evicted and closed between the lookup and now: open it afresh.
+        self.cache.invalidate(&tenant.id).await;
+        self.open_cached(tenant).await
+    }
+
+    async fn open_cached(&self, tenant: &TenantRecord) -> Result<TenantDb> {
         self.cache
             .try_get_with(tenant.id, self.admin.open_as_tenant(tenant))
             .await
