@@ -11,7 +11,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tenantry_platform::provisioning::{self, ProvisionRequest};
 use tenantry_platform::{servers, Config, Platform};
-use tenantry_store::db::{create_postgres_database, drop_postgres_databases_with_prefix};
+use tenantry_store::db::{
+    create_postgres_database, drop_postgres_databases_with_prefix, with_database,
+};
 use tenantry_store::secrets::random_hex;
 use tenantry_store::MasterKey;
 
@@ -258,27 +260,6 @@ async fn cli_runs(args: &ProvisionArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let rest = base
-        .split_once("://")
-        .map(|(_, r)| r)
-        .context("the PostgreSQL URL needs a scheme")?;
-    let authority_end = rest
-        .find('/')
-        .map(|i| base.len() - rest.len() + i)
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{database}", &base[..authority_end]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    Ok(out)
-}
-
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -312,22 +293,6 @@ fn proc_status_kib(file: &str, key: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_is_replaced_in_urls() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "x").unwrap(),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h", "x").unwrap(),
-            "postgres://u@h/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/db?sslmode=disable", "x").unwrap(),
-            "postgres://u@h/x?sslmode=disable"
-        );
-    }
 
     #[test]
     fn percentiles() {

@@ -177,6 +177,25 @@ fn redact_query_password(tail: &str) -> String {
     format!("{path}?{}", query.join("&"))
 }
 
+/// The same PostgreSQL URL pointing at another database (for a control plane or a test's
+/// database created next to the administrator's).
+pub fn with_database(url: &str, database: &str) -> Result<String> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (scheme, rest) = base.split_once("://").ok_or_else(|| {
+        StoreError::InvalidUrl("expected a URL such as postgres://host/db".into())
+    })?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let mut out = format!("{scheme}://{authority}/{database}");
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Ok(out)
+}
+
 /// Creates a database on a PostgreSQL server (for a new control plane, or a test's).
 pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<()> {
     let server = Db::open_postgres(postgres_options(admin_url)?, 1).await?;
@@ -272,6 +291,23 @@ mod tests {
             redact_url("postgres://h/x?sslmode=require&password=p"),
             "postgres://h/x?sslmode=require&password=***"
         );
+    }
+
+    #[test]
+    fn database_is_replaced_in_urls() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x").unwrap(),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h", "x").unwrap(),
+            "postgres://u@h/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x").unwrap(),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert!(with_database("nonsense", "x").is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! may connect to that database only and may read and write rows but not change the schema.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sqlx::postgres::PgConnectOptions;
 use tokio::sync::Mutex;
@@ -493,9 +493,4 @@ async fn check_privileges(server: &Db) -> Result<()> {
 /// The tenant database file a SQLite tenant would use, for callers that name it.
 pub fn sqlite_file_name(tenant: &tenantry_domain::TenantId) -> String {
     format!("{tenant}.db")
-}
-
-/// Whether a path exists (used by callers that report on files without opening them).
-pub fn file_exists(path: &Path) -> bool {
-    path.exists()
 }

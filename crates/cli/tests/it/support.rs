@@ -5,7 +5,9 @@ use std::process::Output;
 use tempfile::TempDir;
 use tenantry_platform::provisioning::{provision, ProvisionRequest, Provisioned};
 use tenantry_platform::{servers, Config, Platform, PlatformError};
-use tenantry_store::db::{create_postgres_database, drop_postgres_databases_with_prefix};
+use tenantry_store::db::{
+    create_postgres_database, drop_postgres_databases_with_prefix, with_database,
+};
 use tenantry_store::secrets::random_hex;
 use tenantry_store::{MasterKey, Secret};
 use tokio::sync::oneshot;
@@ -79,7 +81,7 @@ impl TestApp {
             let admin = postgres_admin_url();
             let control = format!("{prefix}control");
             create_postgres_database(&admin, &control).await.unwrap();
-            config.database_url = Some(Secret::new(replace_database(&admin, &control)));
+            config.database_url = Some(Secret::new(with_database(&admin, &control).unwrap()));
             Some(prefix)
         } else {
             None
@@ -205,24 +207,6 @@ impl Drop for TestApp {
             .join();
         }
     }
-}
-
-pub fn replace_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").unwrap() + 3;
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
 }
 
 pub fn stdout(o: &Output) -> String {
