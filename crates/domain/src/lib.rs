@@ -7,6 +7,7 @@ pub mod email;
 pub mod hostname;
 pub mod ids;
 pub mod money;
+pub mod permission;
 pub mod plan;
 pub mod tenant;
 
@@ -14,6 +15,7 @@ pub use email::Email;
 pub use hostname::{CustomDomain, Subdomain};
 pub use ids::{TenantId, UserId};
 pub use money::Money;
+pub use permission::{Permission, PlatformRole, Service};
 pub use plan::{Feature, PlanCode};
 pub use tenant::{ClientName, TenantRole, TenantStatus};
 

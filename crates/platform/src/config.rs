@@ -42,6 +42,9 @@ pub struct Config {
     pub tenant_pool_capacity: u64,
     /// Seconds after which an unused tenant pool is closed.
     pub tenant_pool_idle_secs: u64,
+    /// PostgreSQL connections that this node's tenant pools keep open between queries, all
+    /// together; beyond it a connection is closed as soon as its query is done.
+    pub tenant_connection_budget: u32,
     /// SQLite's durability: `normal` (no committed write lost to a process crash) or `full`.
     pub sqlite_durability: SqliteDurability,
     /// Prefix of the database and role names of tenants on PostgreSQL servers.
@@ -67,6 +70,7 @@ impl Default for Config {
             dev_mode: false,
             tenant_pool_capacity: 200,
             tenant_pool_idle_secs: 300,
+            tenant_connection_budget: 40,
             sqlite_durability: SqliteDurability::Normal,
             postgres_tenant_prefix: "tenantry_".into(),
             invitation_ttl_hours: 72,
@@ -162,6 +166,9 @@ impl Config {
         }
         if self.tenant_pool_capacity == 0 {
             return bad("tenant_pool_capacity", "must be at least 1".into());
+        }
+        if self.tenant_connection_budget == 0 {
+            return bad("tenant_connection_budget", "must be at least 1".into());
         }
         if self.tenant_pool_idle_secs == 0 {
             return bad("tenant_pool_idle_secs", "must be at least 1".into());

@@ -54,6 +54,7 @@ impl Platform {
             admin,
             config.tenant_pool_capacity,
             Duration::from_secs(config.tenant_pool_idle_secs),
+            config.tenant_connection_budget,
         );
         Ok(Self {
             inner: Arc::new(Inner {

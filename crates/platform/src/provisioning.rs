@@ -3,6 +3,8 @@
 //! fault) leaves the client in `provisioning`, which nothing serves; running the same request
 //! again resumes after the last recorded step and finishes it.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tenantry_domain::{
@@ -224,7 +226,10 @@ pub async fn provision_with_faults(
             Step::Seed => {
                 // As the tenant's own role (which proves its credentials work), on a connection
                 // of its own: provisioning must not fill the pool cache with idle connections.
-                let db = platform.admin().open_as_tenant(&tenant).await?;
+                let db = platform
+                    .admin()
+                    .open_as_tenant(&tenant, Arc::new(|| false))
+                    .await?;
                 // A UK practice's clients: pounds, and the fiscal year the tax year suggests.
                 let seeded = db.seed_company(tenant.name.as_str(), "GBP", "GB", 4).await;
                 db.db().close().await;

@@ -1,5 +1,6 @@
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -8,6 +9,9 @@ use sqlx::sqlite::{
 };
 
 use crate::error::{Result, StoreError};
+
+/// Asked as a connection returns to its pool: keep it open for reuse (`true`) or close it.
+pub type KeepIdle = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// A pool on either backend. Queries are written once and run on both through [`on_db!`].
 #[derive(Clone, Debug)]
@@ -100,6 +104,40 @@ impl Db {
             .connect_with(options)
             .await?;
         Ok(Db::Postgres(pool))
+    }
+
+    /// Opens a PostgreSQL pool whose connections, as each comes back from a query, stay open for
+    /// reuse only while `keep_idle` says so; otherwise they are closed at once. Tenant pools use
+    /// this so that the installation's idle connections stay within a budget however many
+    /// tenant pools are open. The first connection is made (and returned) before this returns,
+    /// so an unreachable database is reported here.
+    pub async fn open_postgres_budgeted(
+        options: PgConnectOptions,
+        max_connections: u32,
+        keep_idle: KeepIdle,
+    ) -> Result<Db> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(0)
+            .idle_timeout(Some(Duration::from_secs(60)))
+            .acquire_timeout(Duration::from_secs(15))
+            .after_release(move |_, _| {
+                let keep = keep_idle();
+                Box::pin(async move { Ok(keep) })
+            })
+            // `connect_with` would park its first connection idle without asking `after_release`.
+            .connect_lazy_with(options);
+        let db = Db::Postgres(pool);
+        if let Err(e) = db.ping().await {
+            db.close().await;
+            return Err(e);
+        }
+        Ok(db)
+    }
+
+    /// Connections open in this pool now, in use or idle.
+    pub fn connections(&self) -> u32 {
+        on_db!(self, p => p.size())
     }
 
     /// Checks that the database answers.

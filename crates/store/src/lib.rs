@@ -8,6 +8,7 @@
 pub mod control;
 pub mod db;
 mod error;
+pub mod identity;
 pub mod migrate;
 pub mod secrets;
 pub mod tenant_admin;

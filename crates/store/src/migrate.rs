@@ -47,7 +47,10 @@ macro_rules! migration {
 }
 
 /// The control plane's migrations, oldest first.
-pub static CONTROL: &[Migration] = &[migration!("control", 1, "0001_init")];
+pub static CONTROL: &[Migration] = &[
+    migration!("control", 1, "0001_init"),
+    migration!("control", 2, "0002_identity"),
+];
 
 /// Every tenant database's migrations, oldest first.
 pub static TENANT: &[Migration] = &[migration!("tenant", 1, "0001_init")];

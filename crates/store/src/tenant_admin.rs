@@ -12,7 +12,7 @@ use sqlx::postgres::PgConnectOptions;
 use tokio::sync::Mutex;
 
 use crate::control::{ControlStore, TenantRecord};
-use crate::db::{postgres_options, quote_generated_ident, Db, SqliteDurability};
+use crate::db::{postgres_options, quote_generated_ident, Db, KeepIdle, SqliteDurability};
 use crate::error::{Result, StoreError};
 use crate::migrate;
 use crate::secrets::{random_hex, MasterKey, Secret};
@@ -125,7 +125,11 @@ impl TenantAdmin {
     }
 
     /// Opens the tenant's pool as the tenant itself (on PostgreSQL, as its own role).
-    pub async fn open_as_tenant(&self, t: &TenantRecord) -> Result<TenantDb> {
+    ///
+    /// On PostgreSQL, `keep_idle` decides whether a connection coming back from a query stays
+    /// open (see [`Db::open_postgres_budgeted`]); SQLite connections are file handles and are
+    /// always kept.
+    pub async fn open_as_tenant(&self, t: &TenantRecord, keep_idle: KeepIdle) -> Result<TenantDb> {
         let db = match self.location(t).await? {
             Location::Sqlite(path) => {
                 Db::open_sqlite(&path, false, self.durability, TENANT_POOL_SIZE).await?
@@ -141,7 +145,7 @@ impl TenantAdmin {
                     .database(&db_name)
                     .username(&role)
                     .password(password.expose());
-                Db::open_postgres(options, TENANT_POOL_SIZE).await?
+                Db::open_postgres_budgeted(options, TENANT_POOL_SIZE, keep_idle).await?
             }
         };
         Ok(TenantDb::new(db))

@@ -108,4 +108,19 @@ both_backends!(pool_cache_is_bounded, |app: TestApp| async move {
     }
     let open = app.platform.pools().open_count().await;
     assert!(open <= capacity, "{open} pools open, capacity {capacity}");
+    if app.backend == Backend::Postgres {
+        // More cached pools than the connection budget: quiet pools give their connections
+        // back. A connection's return is a spawned task, so allow it a moment to land.
+        let budget = u64::from(app.config.tenant_connection_budget);
+        assert!(budget < capacity);
+        let mut held = app.platform.pools().connections();
+        for _ in 0..50 {
+            if held <= budget {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            held = app.platform.pools().connections();
+        }
+        assert!(held <= budget, "{held} connections held, budget {budget}");
+    }
 });
