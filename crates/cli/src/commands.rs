@@ -5,12 +5,13 @@ use std::time::Instant;
 use anyhow::Context;
 use tenantry_platform::master_key::KeySource;
 use tenantry_platform::provisioning::{provision, ProvisionRequest};
-use tenantry_platform::{clients, demo, migrations, servers, Config, Platform};
+use tenantry_platform::{accounts, clients, demo, migrations, servers, Config, Platform};
 use tracing_subscriber::EnvFilter;
 
 use crate::output::{json, table};
 use crate::{
-    AuditCommand, BenchCommand, Cli, ClientCommand, Command, ConfigCommand, ServerCommand,
+    ApikeyCommand, AuditCommand, BenchCommand, Cli, ClientCommand, Command, ConfigCommand,
+    KeysCommand, ServerCommand, UserCommand,
 };
 
 /// Who the audit log names for actions taken from this command line.
@@ -114,6 +115,91 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Client { command } => {
             init_logging(&config, "warn");
             client(command, config).await
+        }
+        Command::Apikey { command } => {
+            init_logging(&config, "warn");
+            let platform = open(config).await?;
+            match command {
+                ApikeyCommand::Create {
+                    tenant,
+                    user,
+                    role,
+                    label,
+                } => {
+                    let key =
+                        accounts::create_api_key(&platform, &tenant, &user, &role, &label).await?;
+                    eprintln!(
+                        "API key {} for {user} in {tenant} as {role}; the secret is shown only now:",
+                        key.key_id
+                    );
+                    println!("{}", key.credential());
+                }
+                ApikeyCommand::List {
+                    tenant,
+                    user,
+                    json: as_json,
+                } => {
+                    let keys = accounts::list_api_keys(&platform, &tenant, &user).await?;
+                    if as_json {
+                        json(&keys)?;
+                    } else {
+                        let rows: Vec<Vec<String>> = keys
+                            .iter()
+                            .map(|k| {
+                                vec![
+                                    k.key.clone(),
+                                    k.role.to_owned(),
+                                    k.label.clone(),
+                                    k.last_used_at.map_or("never".into(), |t| t.to_string()),
+                                    if k.revoked { "revoked" } else { "active" }.to_owned(),
+                                ]
+                            })
+                            .collect();
+                        print!(
+                            "{}",
+                            table(
+                                &["KEY", "ROLE", "LABEL", "LAST USED (unix)", "STATUS"],
+                                &rows
+                            )
+                        );
+                    }
+                }
+                ApikeyCommand::Revoke { user, key } => {
+                    accounts::revoke_api_key(&platform, &user, &key).await?;
+                    println!("revoked API key {key}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => {
+            init_logging(&config, "warn");
+            let platform = open(config).await?;
+            match command {
+                UserCommand::Staff { email, role } => {
+                    let role = tenantry_domain::PlatformRole::parse(&role)
+                        .map_err(tenantry_platform::PlatformError::from)?;
+                    match accounts::add_staff(&platform, &email, role, &cli_actor()).await? {
+                        Some(link) => {
+                            println!("{email} is {}; password link: {link}", role.as_str())
+                        }
+                        None => println!("{email} is {}", role.as_str()),
+                    }
+                }
+                UserCommand::ResetPassword { email } => {
+                    let link = accounts::reset_password(&platform, &email, &cli_actor()).await?;
+                    println!("{link}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            init_logging(&config, "warn");
+            let platform = open(config).await?;
+            let kid = platform.identity().tokens().rotate().await?;
+            println!("signing key {kid} is now in use; earlier keys stay published until their tokens expire");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Server { command } => {
             init_logging(&config, "warn");

@@ -56,6 +56,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// API keys (`Authorization: token <key>:<secret>`).
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// Operator staff and password resets.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The keys that sign client-scoped tokens.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -127,6 +142,64 @@ enum ServerCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Make a key for a member of a client; prints `<key>:<secret>` alone on the last line
+    /// (the secret is not shown again).
+    Create {
+        /// The client (subdomain or id).
+        #[arg(long)]
+        tenant: String,
+        /// The member's email.
+        #[arg(long)]
+        user: String,
+        /// admin, manager, employee or viewer; not above the member's own role.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List a member's keys in a client.
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key.
+    Revoke {
+        /// The key's owner.
+        #[arg(long)]
+        user: String,
+        key: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Make someone operator staff (support or superadmin); prints a link to set a password if
+    /// they have none.
+    Staff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// End a user's sessions and print a one-time link to set a new password.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new token signing key; the old ones stay published until their tokens expire.
+    Rotate,
 }
 
 #[derive(Subcommand)]

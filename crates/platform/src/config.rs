@@ -36,6 +36,9 @@ pub struct Config {
     /// The port browsers use, when not the scheme's default; unset, the listen port is used for
     /// `http` and none for `https`.
     pub public_port: Option<u16>,
+    /// Whether a reverse proxy in front sets X-Forwarded-For (then its first entry is the
+    /// client's address for throttling and session lists). Never set it without such a proxy.
+    pub trust_proxy: bool,
     /// Development conveniences, such as resolving a tenant from `?tenant=`. Never in production.
     pub dev_mode: bool,
     /// How many tenant connection pools may be open at once.
@@ -51,6 +54,16 @@ pub struct Config {
     pub postgres_tenant_prefix: String,
     /// How long an invitation link stays valid.
     pub invitation_ttl_hours: u64,
+    /// A session unused this long ends, unless "remember me" was ticked (30 days then).
+    pub session_idle_minutes: u64,
+    /// Login throttling: failures are counted over this window...
+    pub login_throttle_window_secs: u64,
+    /// ...and an account is refused after this many...
+    pub login_throttle_account_max: u32,
+    /// ...and an address after this many.
+    pub login_throttle_address_max: u32,
+    /// Password hashes computed at once (argon2id is CPU-bound); 0 means one per core.
+    pub password_hash_concurrency: usize,
     /// `text` or `json` log lines.
     pub log_format: String,
 }
@@ -67,6 +80,7 @@ impl Default for Config {
             master_key_file: None,
             public_scheme: "http".into(),
             public_port: None,
+            trust_proxy: false,
             dev_mode: false,
             tenant_pool_capacity: 200,
             tenant_pool_idle_secs: 300,
@@ -74,6 +88,11 @@ impl Default for Config {
             sqlite_durability: SqliteDurability::Normal,
             postgres_tenant_prefix: "tenantry_".into(),
             invitation_ttl_hours: 72,
+            session_idle_minutes: 30,
+            login_throttle_window_secs: 900,
+            login_throttle_account_max: 5,
+            login_throttle_address_max: 20,
+            password_hash_concurrency: 0,
             log_format: "text".into(),
         }
     }
@@ -167,6 +186,21 @@ impl Config {
         if self.tenant_pool_capacity == 0 {
             return bad("tenant_pool_capacity", "must be at least 1".into());
         }
+        if !(1..=24 * 60).contains(&self.session_idle_minutes) {
+            return bad(
+                "session_idle_minutes",
+                "must be between 1 and 1440 minutes".into(),
+            );
+        }
+        if self.login_throttle_window_secs == 0
+            || self.login_throttle_account_max == 0
+            || self.login_throttle_address_max == 0
+        {
+            return bad(
+                "login_throttle_window_secs",
+                "login throttling settings must be at least 1".into(),
+            );
+        }
         if self.tenant_connection_budget == 0 {
             return bad("tenant_connection_budget", "must be at least 1".into());
         }
@@ -245,6 +279,12 @@ impl Config {
 
     pub fn portal_url(&self) -> String {
         self.url_for(Some("portal"))
+    }
+
+    /// Whether browsers reach the installation over TLS (cookies are then `Secure` and
+    /// `__Host-` prefixed, and HSTS is sent).
+    pub fn is_tls(&self) -> bool {
+        self.public_scheme == "https"
     }
 }
 

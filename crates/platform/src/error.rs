@@ -20,6 +20,18 @@ pub enum PlatformError {
     InjectedFailure(&'static str),
     #[error(transparent)]
     Store(StoreError),
+    #[error(transparent)]
+    Auth(tenantry_auth::AuthError),
+}
+
+impl From<tenantry_auth::AuthError> for PlatformError {
+    fn from(e: tenantry_auth::AuthError) -> Self {
+        match e {
+            tenantry_auth::AuthError::Store(s) => s.into(),
+            tenantry_auth::AuthError::Invalid(v) => PlatformError::Invalid(v),
+            other => PlatformError::Auth(other),
+        }
+    }
 }
 
 impl From<StoreError> for PlatformError {

@@ -2,6 +2,7 @@
 //! servers, migrations across every tenant, host resolution and the demo installation. The CLI and
 //! the HTTP layer both call these; neither holds business rules of its own.
 
+pub mod accounts;
 pub mod clients;
 pub mod config;
 pub mod demo;

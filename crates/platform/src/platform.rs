@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tenantry_auth::{AuthSettings, Identity};
 use tenantry_store::control::ControlLocation;
 use tenantry_store::{ControlStore, MasterKey, TenantAdmin, TenantPools};
 
@@ -18,6 +19,7 @@ struct Inner {
     config: Config,
     control: ControlStore,
     pools: TenantPools,
+    identity: Identity,
     key_source: KeySource,
 }
 
@@ -44,6 +46,12 @@ impl Platform {
         let control = ControlStore::open(location).await?;
         control.migrate().await?;
         master_key::verify_against(&control, &key).await?;
+        let identity = Identity::new(
+            control.clone(),
+            key.clone(),
+            auth_settings(&config),
+            config.portal_url(),
+        )?;
         let admin = Arc::new(TenantAdmin::new(
             config.data_dir.clone(),
             config.sqlite_durability,
@@ -61,6 +69,7 @@ impl Platform {
                 config,
                 control,
                 pools,
+                identity,
                 key_source,
             }),
         })
@@ -76,6 +85,10 @@ impl Platform {
 
     pub fn pools(&self) -> &TenantPools {
         &self.inner.pools
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.inner.identity
     }
 
     pub fn admin(&self) -> &TenantAdmin {
@@ -110,3 +123,19 @@ impl Platform {
 }
 
 const OPERATOR_NAME: &str = "operator_name";
+
+fn auth_settings(config: &Config) -> AuthSettings {
+    let defaults = AuthSettings::default();
+    AuthSettings {
+        session_idle_secs: i64::try_from(config.session_idle_minutes * 60).unwrap_or(i64::MAX),
+        throttle_window_secs: i64::try_from(config.login_throttle_window_secs).unwrap_or(i64::MAX),
+        throttle_account_max: i64::from(config.login_throttle_account_max),
+        throttle_address_max: i64::from(config.login_throttle_address_max),
+        hash_concurrency: match config.password_hash_concurrency {
+            0 => defaults.hash_concurrency,
+            n => n,
+        },
+        mfa_issuer: config.base_domain.clone(),
+        ..defaults
+    }
+}

@@ -12,9 +12,7 @@ use tenantry_domain::{
     ValidationError,
 };
 use tenantry_store::control::{now, TenantRecord};
-use tenantry_store::secrets::random_hex;
 use tenantry_store::tenant_admin::sqlite_file_name;
-use time::Duration;
 
 use crate::error::{PlatformError, Result};
 use crate::Platform;
@@ -358,20 +356,9 @@ async fn new_record(platform: &Platform, req: &ProvisionRequest) -> Result<Tenan
 
 /// Issues the admin's one-time invitation and returns its link. Only the token's hash is stored.
 async fn issue_invitation(platform: &Platform, tenant: &TenantRecord) -> Result<String> {
-    let control = platform.control();
-    let user = control.ensure_user(&tenant.admin_email).await?;
-    let token = random_hex(32);
-    let expires = now() + Duration::hours(platform.config().invitation_ttl_hours as i64);
-    control
-        .replace_invitation(
-            user,
-            Some(tenant.id),
-            Some(TenantRole::Admin),
-            &token_hash(&token),
-            expires,
-        )
-        .await?;
-    Ok(format!("{}/invite/{token}", platform.config().portal_url()))
+    let user = platform.control().ensure_user(&tenant.admin_email).await?;
+    crate::accounts::issue_invitation(platform, user, Some(tenant.id), Some(TenantRole::Admin))
+        .await
 }
 
 /// How invitation tokens are stored: a SHA-256 digest (the token itself has 256 random bits, so a

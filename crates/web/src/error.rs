@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use tenantry_auth::AuthError;
 use tenantry_platform::PlatformError;
 use tenantry_store::StoreError;
 
@@ -14,6 +15,19 @@ pub fn status_for(e: &PlatformError) -> StatusCode {
         PlatformError::NotFound(_) => StatusCode::NOT_FOUND,
         PlatformError::Refused(_) => StatusCode::CONFLICT,
         PlatformError::Store(StoreError::TenantUnavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        PlatformError::Auth(a) => match a {
+            AuthError::InvalidCredentials
+            | AuthError::InvalidCode
+            | AuthError::BadToken
+            | AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AuthError::WeakPassword(_) | AuthError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AuthError::InvitationInvalid => StatusCode::GONE,
+            AuthError::Forbidden => StatusCode::FORBIDDEN,
+            AuthError::NotFound(_) => StatusCode::NOT_FOUND,
+            AuthError::Store(StoreError::TenantUnavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::Store(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        },
         PlatformError::Config(_) | PlatformError::InjectedFailure(_) | PlatformError::Store(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

@@ -2,10 +2,13 @@
 //! platform service and render.
 
 mod api;
+mod api_user;
+mod auth;
 mod error;
 mod health;
 mod host;
 mod pages;
+mod portal;
 mod security;
 mod suspension;
 
@@ -31,14 +34,29 @@ pub fn app(platform: Platform) -> Router {
     let surfaces = host::Surfaces {
         landing: pages::landing_router()
             .merge(api::common_router())
+            .fallback(pages::not_found)
             .with_state(state.clone()),
-        portal: pages::portal_router()
+        portal: portal::sign_in_router()
+            .merge(portal::portal_router())
+            .merge(api_user::portal_router())
             .merge(api::common_router())
+            .fallback(pages::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::authenticate,
+            ))
             .with_state(state.clone()),
-        tenant: pages::tenant_router()
+        tenant: portal::sign_in_router()
+            .merge(portal::tenant_router())
+            .merge(api_user::tenant_router())
             .merge(api::common_router())
+            .fallback(pages::not_found)
             .layer(axum::middleware::from_fn(
                 suspension::refuse_writes_when_suspended,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::authenticate,
             ))
             .with_state(state.clone()),
     };
@@ -63,7 +81,10 @@ pub async fn serve(
     platform: Platform,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(platform))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(platform).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -10,7 +10,10 @@ use crate::error::AppError;
 use crate::host::CurrentTenant;
 
 pub async fn refuse_writes_when_suspended(req: Request, next: Next) -> Response {
-    let read_only = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Signing in and out writes nothing of the client's.
+    let signing = matches!(req.uri().path(), "/login" | "/logout" | "/mfa");
+    let read_only =
+        signing || matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !read_only {
         if let Some(CurrentTenant(t)) = req.extensions().get::<CurrentTenant>() {
             if !t.status.accepts_writes() {

@@ -1,0 +1,819 @@
+//! The identity service: what the portal, the tenant hosts, the API and the CLI call to log
+//! people in and out, check their second factor, hand them from the portal to a tenant's host,
+//! and decide what they may do in a tenant.
+
+use serde_json::json;
+use tenantry_domain::{Email, PlatformRole, TenantId, TenantRole, UserId};
+use tenantry_store::identity::{
+    unix_now, AcceptedInvitation, SessionRecord, SessionStage, UserRecord,
+};
+use tenantry_store::{ControlStore, MasterKey};
+
+use crate::api_keys::{self, CreatedApiKey};
+use crate::error::{AuthError, Result};
+use crate::password::{check_strength, PasswordHasherPool};
+use crate::tokens::TokenService;
+use crate::totp::Totp;
+use crate::{random_token, sha256_hex};
+
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// A session unused this long ends (unless "remember me" was ticked).
+    pub session_idle_secs: i64,
+    /// The longest a session without "remember me" lasts, however active.
+    pub session_max_secs: i64,
+    /// How long a "remember me" session lasts.
+    pub remember_secs: i64,
+    /// How long a portal-to-tenant hand-off code works.
+    pub handoff_ttl_secs: i64,
+    /// Login throttling: failures counted over this window...
+    pub throttle_window_secs: i64,
+    /// ...at most this many per account...
+    pub throttle_account_max: i64,
+    /// ...and this many per address.
+    pub throttle_address_max: i64,
+    /// The issuer name shown in authenticator apps.
+    pub mfa_issuer: String,
+    /// Password hashes computed at once.
+    pub hash_concurrency: usize,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 30 * 60,
+            session_max_secs: 12 * 3600,
+            remember_secs: 30 * 24 * 3600,
+            handoff_ttl_secs: 60,
+            throttle_window_secs: 15 * 60,
+            throttle_account_max: 5,
+            throttle_address_max: 20,
+            mfa_issuer: "Tenantry".into(),
+            hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// A session just made or re-keyed: the cookie value exists only here.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub record: SessionRecord,
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Done(NewSession),
+    /// The password was right; the session owes a second factor (or, if the user has none yet
+    /// and one is required, an enrolment).
+    SecondFactor(NewSession),
+}
+
+pub struct LoginRequest<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub remember: bool,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    /// Set when logging in on a tenant's own host: the session is for that tenant only.
+    pub tenant: Option<TenantId>,
+}
+
+/// What a user may do in a tenant, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TenantAccess {
+    pub role: TenantRole,
+    /// Operator staff acting in a tenant they are not a member of (audited, shown to the
+    /// tenant's admins).
+    pub as_staff: bool,
+}
+
+#[derive(Clone)]
+pub struct Identity {
+    control: ControlStore,
+    master_key: MasterKey,
+    settings: AuthSettings,
+    hasher: PasswordHasherPool,
+    tokens: TokenService,
+}
+
+fn totp_context(user: UserId) -> String {
+    format!("totp-secret:{user}")
+}
+
+fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn clip(value: Option<&str>, max: usize) -> Option<String> {
+    value.map(|v| v.chars().take(max).collect())
+}
+
+impl Identity {
+    pub fn new(
+        control: ControlStore,
+        master_key: MasterKey,
+        settings: AuthSettings,
+        token_issuer: String,
+    ) -> Result<Self> {
+        let hasher = PasswordHasherPool::new(settings.hash_concurrency)?;
+        let tokens = TokenService::new(
+            control.clone(),
+            master_key.clone(),
+            token_issuer,
+            crate::tokens::MAX_TOKEN_TTL_SECS,
+        );
+        Ok(Self {
+            control,
+            master_key,
+            settings,
+            hasher,
+            tokens,
+        })
+    }
+
+    pub fn tokens(&self) -> &TokenService {
+        &self.tokens
+    }
+
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        tenant: Option<TenantId>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.control
+            .append_audit(actor, action, tenant, &detail)
+            .await?;
+        Ok(())
+    }
+
+    // ---- accounts ----
+
+    /// Sets the password of an invited user from their one-time link, and activates them.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        password: &str,
+    ) -> Result<AcceptedInvitation> {
+        let token_hash = sha256_hex(token);
+        let invitation = self
+            .control
+            .invitation(&token_hash)
+            .await?
+            .ok_or(AuthError::InvitationInvalid)?;
+        check_strength(password, &invitation.email)?;
+        let hash = self.hasher.hash(password).await?;
+        let accepted = self
+            .control
+            .accept_invitation(&token_hash, &hash)
+            .await?
+            .ok_or(AuthError::InvitationInvalid)?;
+        self.audit(
+            &invitation.email,
+            "user.invitation_accepted",
+            accepted.tenant_id,
+            json!({ "user": accepted.user_id.to_string() }),
+        )
+        .await?;
+        Ok(accepted)
+    }
+
+    /// Changes a password after checking the current one; every other session of the user ends.
+    pub async fn change_password(
+        &self,
+        user: &UserRecord,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
+        if !self
+            .hasher
+            .verify(current, user.password_hash.as_deref())
+            .await?
+        {
+            return Err(AuthError::InvalidCredentials);
+        }
+        check_strength(new, &user.email)?;
+        let hash = self.hasher.hash(new).await?;
+        self.control.set_password_hash(user.id, &hash).await?;
+        for s in self.control.user_sessions(user.id).await? {
+            if Some(s.id_hash.as_str()) != keep_session && s.origin_hash.as_deref() != keep_session
+            {
+                self.control.delete_session(&s.id_hash).await?;
+            }
+        }
+        self.audit(&user.email, "user.password_changed", None, json!({}))
+            .await
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<UserRecord> {
+        self.control
+            .user(id)
+            .await?
+            .ok_or_else(|| AuthError::NotFound("user".into()))
+    }
+
+    pub fn platform_role(user: &UserRecord) -> Option<PlatformRole> {
+        user.platform_role
+            .as_deref()
+            .and_then(|r| PlatformRole::parse(r).ok())
+    }
+
+    /// What `user` may do in `tenant`: their membership's role, or for operator staff the
+    /// role their platform role carries.
+    pub async fn access(
+        &self,
+        user: &UserRecord,
+        tenant: TenantId,
+    ) -> Result<Option<TenantAccess>> {
+        if !user.is_active() {
+            return Ok(None);
+        }
+        if let Some(role) = self.control.role_in(user.id, tenant).await? {
+            return Ok(Some(TenantAccess {
+                role,
+                as_staff: false,
+            }));
+        }
+        Ok(Self::platform_role(user).map(|p| TenantAccess {
+            role: p.tenant_role(),
+            as_staff: true,
+        }))
+    }
+
+    /// Whether the user must pass (or enrol) a second factor: always for staff, and for members
+    /// of a tenant that requires it.
+    pub async fn mfa_required(&self, user: &UserRecord) -> Result<bool> {
+        if user.has_totp() || Self::platform_role(user).is_some() {
+            return Ok(true);
+        }
+        for m in self.control.memberships_of(user.id).await? {
+            if self.control.tenant_mfa_required(m.tenant_id).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    // ---- login ----
+
+    fn throttle_keys(email: &str, ip: Option<&str>) -> (String, Option<String>) {
+        (
+            format!("account:{email}"),
+            ip.map(|ip| format!("address:{ip}")),
+        )
+    }
+
+    /// Seconds until the busiest of the keys may try again, if any is over its limit.
+    async fn throttled(&self, account: &str, address: Option<&str>) -> Result<Option<i64>> {
+        let now = unix_now();
+        let since = now - self.settings.throttle_window_secs;
+        let mut wait = None;
+        let mut check = |count: i64, oldest: Option<i64>, max: i64| {
+            if count >= max {
+                let until = oldest.unwrap_or(now) + self.settings.throttle_window_secs;
+                let secs = (until - now).max(1);
+                wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+            }
+        };
+        let (n, oldest) = self.control.login_failures_since(account, since).await?;
+        check(n, oldest, self.settings.throttle_account_max);
+        if let Some(address) = address {
+            let (n, oldest) = self.control.login_failures_since(address, since).await?;
+            check(n, oldest, self.settings.throttle_address_max);
+        }
+        Ok(wait)
+    }
+
+    /// Checks a password and starts a session. Unknown accounts, wrong passwords and disabled
+    /// accounts get the same answer after the same work.
+    pub async fn login(&self, req: LoginRequest<'_>) -> Result<LoginOutcome> {
+        let email = normalise_email(req.email);
+        let (account_key, address_key) = Self::throttle_keys(&email, req.ip);
+        if let Some(retry_after_secs) = self.throttled(&account_key, address_key.as_deref()).await?
+        {
+            return Err(AuthError::Throttled { retry_after_secs });
+        }
+        let user =
+            if Email::parse(&email).is_ok() && req.password.len() <= crate::password::MAX_LENGTH {
+                self.control.user_by_email(&email).await?
+            } else {
+                None
+            };
+        let password = if req.password.len() <= crate::password::MAX_LENGTH {
+            req.password
+        } else {
+            ""
+        };
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let matched = self.hasher.verify(password, hash).await?;
+        let user = match user {
+            Some(u) if matched && u.is_active() => u,
+            _ => {
+                let mut keys = vec![account_key.as_str()];
+                keys.extend(address_key.as_deref());
+                self.control.add_login_failure(&keys, unix_now()).await?;
+                self.audit(&email, "login.failed", req.tenant, json!({ "ip": req.ip }))
+                    .await?;
+                return Err(AuthError::InvalidCredentials);
+            }
+        };
+        if let Some(tenant) = req.tenant {
+            if self.access(&user, tenant).await?.is_none() {
+                self.audit(
+                    &email,
+                    "login.refused_no_access",
+                    Some(tenant),
+                    json!({ "ip": req.ip }),
+                )
+                .await?;
+                return Err(AuthError::Forbidden);
+            }
+        }
+        self.control.clear_login_failures(&account_key).await?;
+        let stage = if self.mfa_required(&user).await? {
+            SessionStage::Mfa
+        } else {
+            SessionStage::Active
+        };
+        let session = self
+            .start_session(
+                &user,
+                req.tenant,
+                None,
+                stage,
+                req.remember,
+                req.ip,
+                req.user_agent,
+            )
+            .await?;
+        self.control.record_login(user.id, unix_now()).await?;
+        self.audit(
+            &user.email,
+            if stage == SessionStage::Mfa {
+                "login.password_ok"
+            } else {
+                "login"
+            },
+            req.tenant,
+            json!({ "ip": req.ip, "remember": req.remember }),
+        )
+        .await?;
+        Ok(match stage {
+            SessionStage::Mfa => LoginOutcome::SecondFactor(session),
+            SessionStage::Active => LoginOutcome::Done(session),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn start_session(
+        &self,
+        user: &UserRecord,
+        tenant: Option<TenantId>,
+        origin_hash: Option<String>,
+        stage: SessionStage,
+        remember: bool,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<NewSession> {
+        let token = random_token(32);
+        let now = unix_now();
+        let record = SessionRecord {
+            id_hash: sha256_hex(&token),
+            user_id: user.id,
+            tenant_id: tenant,
+            origin_hash,
+            selected_tenant_id: None,
+            stage,
+            csrf_token: random_token(32),
+            remember,
+            ip: clip(ip, 64),
+            user_agent: clip(user_agent, 256),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: self.expiry(now, now, remember),
+        };
+        self.control.insert_session(&record).await?;
+        Ok(NewSession { token, record })
+    }
+
+    fn expiry(&self, created: i64, seen: i64, remember: bool) -> i64 {
+        if remember {
+            created + self.settings.remember_secs
+        } else {
+            (seen + self.settings.session_idle_secs).min(created + self.settings.session_max_secs)
+        }
+    }
+
+    /// The live session behind a cookie value, refreshed (at most once a minute) so that its
+    /// idle timeout restarts. An expired session is deleted and `None` returned.
+    pub async fn session(&self, token: &str) -> Result<Option<SessionRecord>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let id_hash = sha256_hex(token);
+        let Some(mut s) = self.control.session(&id_hash).await? else {
+            return Ok(None);
+        };
+        let now = unix_now();
+        if now >= s.expires_at {
+            self.control.delete_session(&id_hash).await?;
+            return Ok(None);
+        }
+        if now - s.last_seen_at >= 60 {
+            s.last_seen_at = now;
+            s.expires_at = self.expiry(s.created_at, now, s.remember);
+            self.control
+                .touch_session(&id_hash, s.last_seen_at, s.expires_at)
+                .await?;
+        }
+        Ok(Some(s))
+    }
+
+    /// Gives the session a new id and CSRF token (at a privilege change); the old cookie stops
+    /// working.
+    pub async fn rotate(&self, session: &SessionRecord, stage: SessionStage) -> Result<NewSession> {
+        let token = random_token(32);
+        let mut record = session.clone();
+        record.id_hash = sha256_hex(&token);
+        record.stage = stage;
+        record.csrf_token = random_token(32);
+        if !self
+            .control
+            .rotate_session(&session.id_hash, &record.id_hash, stage, &record.csrf_token)
+            .await?
+        {
+            return Err(AuthError::Unauthenticated);
+        }
+        Ok(NewSession { token, record })
+    }
+
+    pub async fn logout(&self, session: &SessionRecord) -> Result<()> {
+        self.control.delete_session(&session.id_hash).await?;
+        let user = self.user(session.user_id).await?;
+        self.audit(&user.email, "logout", session.tenant_id, json!({}))
+            .await
+    }
+
+    /// Ends every session of the user, on every host.
+    pub async fn logout_everywhere(&self, user: &UserRecord) -> Result<u64> {
+        let n = self.control.delete_user_sessions(user.id).await?;
+        self.audit(
+            &user.email,
+            "logout.everywhere",
+            None,
+            json!({ "sessions": n }),
+        )
+        .await?;
+        Ok(n)
+    }
+
+    pub async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionRecord>> {
+        Ok(self.control.user_sessions(user).await?)
+    }
+
+    /// Revokes one of the user's sessions by the handle shown in their session list.
+    pub async fn revoke_session(&self, user: &UserRecord, handle: &str) -> Result<()> {
+        if !self.control.delete_user_session(user.id, handle).await? {
+            return Err(AuthError::NotFound("session".into()));
+        }
+        self.audit(&user.email, "session.revoked", None, json!({}))
+            .await
+    }
+
+    // ---- second factor ----
+
+    fn totp_for(&self, user: &UserRecord) -> Result<Option<Totp>> {
+        let Some(enc) = &user.totp_secret_enc else {
+            return Ok(None);
+        };
+        let secret = self.master_key.decrypt(enc, &totp_context(user.id))?;
+        Ok(Some(Totp::new(
+            secret,
+            &self.settings.mfa_issuer,
+            &user.email,
+        )?))
+    }
+
+    /// Starts (or restarts) TOTP enrolment: a new secret, stored but not yet in force.
+    pub async fn begin_totp(&self, user: &UserRecord) -> Result<Totp> {
+        if user.has_totp() {
+            return Err(AuthError::Invalid(tenantry_domain::ValidationError::new(
+                "totp",
+                "an authenticator is already set up; remove it first",
+            )));
+        }
+        let secret = Totp::generate_secret();
+        let enc = self.master_key.encrypt(&secret, &totp_context(user.id))?;
+        self.control.set_totp_secret(user.id, Some(&enc)).await?;
+        Totp::new(secret, &self.settings.mfa_issuer, &user.email)
+    }
+
+    /// The pending enrolment's authenticator (to show its QR code again).
+    pub async fn pending_totp(&self, user: &UserRecord) -> Result<Option<Totp>> {
+        if user.has_totp() {
+            return Ok(None);
+        }
+        self.totp_for(user)
+    }
+
+    /// Confirms enrolment with a code from the app; returns the recovery codes, shown once.
+    pub async fn confirm_totp(&self, user: &UserRecord, code: &str) -> Result<Vec<String>> {
+        let totp = self
+            .pending_totp(user)
+            .await?
+            .ok_or(AuthError::InvalidCode)?;
+        let step = totp
+            .matching_step(code, unix_now().unsigned_abs())
+            .ok_or(AuthError::InvalidCode)?;
+        if !self.control.claim_totp_step(user.id, step).await? {
+            return Err(AuthError::InvalidCode);
+        }
+        self.control.enable_totp(user.id, unix_now()).await?;
+        let codes = self.new_recovery_codes(user.id).await?;
+        self.audit(&user.email, "mfa.totp_enabled", None, json!({}))
+            .await?;
+        Ok(codes)
+    }
+
+    async fn new_recovery_codes(&self, user: UserId) -> Result<Vec<String>> {
+        let codes: Vec<String> = (0..10)
+            .map(|_| {
+                let raw = random_token(6);
+                format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12])
+            })
+            .collect();
+        let hashes: Vec<String> = codes.iter().map(|c| sha256_hex(c)).collect();
+        self.control.replace_recovery_codes(user, &hashes).await?;
+        Ok(codes)
+    }
+
+    /// Replaces the recovery codes (the old ones stop working).
+    pub async fn regenerate_recovery_codes(&self, user: &UserRecord) -> Result<Vec<String>> {
+        if !user.has_totp() {
+            return Err(AuthError::InvalidCode);
+        }
+        let codes = self.new_recovery_codes(user.id).await?;
+        self.audit(
+            &user.email,
+            "mfa.recovery_codes_regenerated",
+            None,
+            json!({}),
+        )
+        .await?;
+        Ok(codes)
+    }
+
+    /// Removes the authenticator after checking the password again.
+    pub async fn disable_totp(&self, user: &UserRecord, password: &str) -> Result<()> {
+        if !self
+            .hasher
+            .verify(password, user.password_hash.as_deref())
+            .await?
+        {
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.control.set_totp_secret(user.id, None).await?;
+        self.control.replace_recovery_codes(user.id, &[]).await?;
+        self.audit(&user.email, "mfa.totp_disabled", None, json!({}))
+            .await
+    }
+
+    /// Completes a login that owes a second factor: a TOTP code (once) or a recovery code
+    /// (once). The session gets a new id.
+    pub async fn pass_second_factor(
+        &self,
+        session: &SessionRecord,
+        code: &str,
+    ) -> Result<NewSession> {
+        if session.stage != SessionStage::Mfa {
+            return Err(AuthError::InvalidCode);
+        }
+        let user = self.user(session.user_id).await?;
+        let totp = self
+            .totp_for(&user)?
+            .filter(|_| user.has_totp())
+            .ok_or(AuthError::InvalidCode)?;
+        let code = code.trim();
+        let mut how = "totp";
+        let ok = match totp.matching_step(code, unix_now().unsigned_abs()) {
+            Some(step) => self.control.claim_totp_step(user.id, step).await?,
+            None if code.len() == 14 => {
+                how = "recovery_code";
+                self.control
+                    .use_recovery_code(user.id, &sha256_hex(&code.to_lowercase()), unix_now())
+                    .await?
+            }
+            None => false,
+        };
+        if !ok {
+            let (account_key, _) = Self::throttle_keys(&user.email, None);
+            self.control
+                .add_login_failure(&[&account_key], unix_now())
+                .await?;
+            self.audit(&user.email, "mfa.failed", session.tenant_id, json!({}))
+                .await?;
+            return Err(AuthError::InvalidCode);
+        }
+        let rotated = self.rotate(session, SessionStage::Active).await?;
+        self.audit(
+            &user.email,
+            "login",
+            session.tenant_id,
+            json!({ "second_factor": how }),
+        )
+        .await?;
+        Ok(rotated)
+    }
+
+    /// A session that owes MFA but whose user has no authenticator yet is promoted once they
+    /// enrol (enrolment proves the second factor).
+    pub async fn complete_enrolment_login(&self, session: &SessionRecord) -> Result<NewSession> {
+        self.rotate(session, SessionStage::Active).await
+    }
+
+    // ---- client selection, hand-off and tokens ----
+
+    /// Makes `tenant` the portal session's current client (and the user's default), and issues a
+    /// client-scoped token for it.
+    pub async fn select_client(
+        &self,
+        session: &SessionRecord,
+        user: &UserRecord,
+        tenant: TenantId,
+    ) -> Result<(TenantAccess, String, i64)> {
+        let access = self
+            .access(user, tenant)
+            .await?
+            .ok_or(AuthError::Forbidden)?;
+        self.control
+            .select_tenant_in_session(&session.id_hash, Some(tenant))
+            .await?;
+        if !access.as_staff {
+            self.control
+                .set_default_tenant(user.id, Some(tenant))
+                .await?;
+        }
+        let (token, exp) = self.tokens.issue(user.id, tenant, access.role).await?;
+        Ok((access, token, exp))
+    }
+
+    /// A one-time, short-lived code that moves the portal session's user to `tenant`'s host.
+    pub async fn create_handoff(
+        &self,
+        session: &SessionRecord,
+        user: &UserRecord,
+        tenant: TenantId,
+    ) -> Result<String> {
+        let access = self
+            .access(user, tenant)
+            .await?
+            .ok_or(AuthError::Forbidden)?;
+        let code = random_token(32);
+        self.control
+            .insert_handoff(
+                &sha256_hex(&code),
+                &session.id_hash,
+                user.id,
+                tenant,
+                unix_now() + self.settings.handoff_ttl_secs,
+            )
+            .await?;
+        if access.as_staff {
+            self.audit(
+                &user.email,
+                "support.access",
+                Some(tenant),
+                json!({ "role": access.role.as_str() }),
+            )
+            .await?;
+            self.control
+                .add_activity(
+                    Some(tenant),
+                    Some(user.id),
+                    "support",
+                    &format!("Operator staff {} opened this space", user.email),
+                )
+                .await?;
+        }
+        Ok(code)
+    }
+
+    /// Exchanges a hand-off code on the tenant's host for a session on that host only.
+    pub async fn exchange_handoff(
+        &self,
+        code: &str,
+        tenant: TenantId,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<NewSession> {
+        if code.len() != 64 {
+            return Err(AuthError::InvalidCode);
+        }
+        let handoff = self
+            .control
+            .take_handoff(&sha256_hex(code), tenant, unix_now())
+            .await?
+            .ok_or(AuthError::InvalidCode)?;
+        // The portal session must still be alive: logging out there ends this too.
+        let origin = self
+            .control
+            .session(&handoff.origin_hash)
+            .await?
+            .filter(|s| s.stage == SessionStage::Active && s.expires_at > unix_now())
+            .ok_or(AuthError::InvalidCode)?;
+        let user = self.user(handoff.user_id).await?;
+        self.access(&user, tenant)
+            .await?
+            .ok_or(AuthError::Forbidden)?;
+        self.start_session(
+            &user,
+            Some(tenant),
+            Some(handoff.origin_hash),
+            SessionStage::Active,
+            origin.remember,
+            ip,
+            user_agent,
+        )
+        .await
+    }
+
+    // ---- API keys ----
+
+    pub async fn create_api_key(
+        &self,
+        user: &UserRecord,
+        tenant: TenantId,
+        role: TenantRole,
+        label: &str,
+    ) -> Result<CreatedApiKey> {
+        let holder = self
+            .control
+            .role_in(user.id, tenant)
+            .await?
+            .ok_or(AuthError::Forbidden)?;
+        let created = api_keys::create(&self.control, user.id, tenant, holder, role, label).await?;
+        self.audit(
+            &user.email,
+            "apikey.created",
+            Some(tenant),
+            json!({ "key": created.key_id, "role": role.as_str() }),
+        )
+        .await?;
+        Ok(created)
+    }
+
+    pub async fn revoke_api_key(&self, user: &UserRecord, key_id: &str) -> Result<()> {
+        if !self
+            .control
+            .revoke_api_key(user.id, key_id, unix_now())
+            .await?
+        {
+            return Err(AuthError::NotFound("API key".into()));
+        }
+        self.audit(
+            &user.email,
+            "apikey.revoked",
+            None,
+            json!({ "key": key_id }),
+        )
+        .await
+    }
+
+    /// The user and the role an API key acts with in its tenant: the key's role, capped by the
+    /// holder's current role (a demoted or removed holder's keys shrink or stop with them).
+    pub async fn verify_api_key(
+        &self,
+        key_id: &str,
+        secret: &str,
+    ) -> Result<(UserRecord, TenantId, TenantRole)> {
+        let key = api_keys::verify(&self.control, key_id, secret).await?;
+        let user = self.user(key.user_id).await?;
+        let access = self
+            .access(&user, key.tenant_id)
+            .await?
+            .filter(|a| !a.as_staff)
+            .ok_or(AuthError::BadToken)?;
+        Ok((user, key.tenant_id, key.role.min(access.role)))
+    }
+
+    /// The user and role a client-scoped token grants, rechecked against the user's status.
+    pub async fn verify_token(&self, token: &str) -> Result<(UserRecord, TenantId, TenantRole)> {
+        let grant = self.tokens.verify(token).await?;
+        let user = self
+            .user(grant.user)
+            .await
+            .map_err(|_| AuthError::BadToken)?;
+        if !user.is_active() {
+            return Err(AuthError::BadToken);
+        }
+        Ok((user, grant.tenant, grant.role))
+    }
+}

@@ -1,0 +1,1527 @@
+//! Signing in and the portal hub: login (portal and tenant hosts), the second factor, the
+//! invitation page, client selection, the dashboard, hand-off to a tenant's host, the profile
+//! (password, MFA, sessions, API keys) and the operator console. Handlers parse the form, call the
+//! identity service and render; the rules live in `tenantry_auth`.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use serde::Deserialize;
+use tenantry_auth::{AuthError, LoginOutcome, LoginRequest, NewSession};
+use tenantry_domain::{TenantId, TenantRole};
+use tenantry_platform::PlatformError;
+use tenantry_store::identity::{unix_now, SessionStage};
+
+use crate::auth::{
+    clear_session_cookie, client_ip, csrf_refusal, session_cookie, AnySession, PortalUser,
+    TenantUser,
+};
+use crate::host::{CurrentTenant, Surface};
+use crate::pages::{error_response, platform_error_page, render};
+use crate::AppState;
+
+/// The cookie that carries the CSRF token of forms shown before there is a session (login,
+/// invitation): the form must echo it.
+const PRE_SESSION_CSRF: &str = "tenantry_form";
+
+/// Sign-in routes every host with people on it serves (portal and tenant hosts).
+pub fn sign_in_router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/mfa", get(mfa_page).post(mfa_submit))
+        .route("/logout", post(logout))
+}
+
+pub fn portal_router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(portal_home))
+        .route(
+            "/invite/{token}",
+            get(invitation_page).post(invitation_submit),
+        )
+        .route("/select", get(select_page).post(select_submit))
+        .route("/dashboard", get(dashboard))
+        .route("/open/{client}", get(open_client))
+        .route("/notifications/read", post(notifications_read))
+        .route("/profile", get(profile))
+        .route("/profile/password", post(change_password))
+        .route("/profile/sessions/revoke", post(revoke_session))
+        .route("/profile/api-keys", post(create_api_key))
+        .route("/profile/api-keys/revoke", post(revoke_api_key))
+        .route("/profile/mfa/disable", post(disable_mfa))
+        .route("/profile/mfa/recovery-codes", post(new_recovery_codes))
+        .route("/mfa/setup", get(mfa_setup_page).post(mfa_setup_submit))
+        .route("/logout-everywhere", post(logout_everywhere))
+        .route("/console", get(console))
+}
+
+pub fn tenant_router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(tenant_home))
+        .route("/auth/handoff", get(handoff))
+}
+
+// ---- helpers ----
+
+fn peer(req_ext: Option<&ConnectInfo<SocketAddr>>) -> Option<SocketAddr> {
+    req_ext.map(|c| c.0)
+}
+
+/// The caller's address, from the connection (or a trusted proxy's header).
+fn address(
+    state: &AppState,
+    headers: &HeaderMap,
+    connect: Option<&ConnectInfo<SocketAddr>>,
+) -> Option<String> {
+    client_ip(headers, peer(connect), state.platform.config().trust_proxy)
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn pre_session_csrf(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == PRE_SESSION_CSRF)
+        .map(|c| c.value().to_owned())
+}
+
+/// The pre-session CSRF token to put in a form, and the cookie to set if it is new.
+fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    if let Some(t) = pre_session_csrf(headers).filter(|t| t.len() == 32) {
+        return (t, None);
+    }
+    let t = tenantry_auth::random_token(16);
+    let c = cookie::Cookie::build((PRE_SESSION_CSRF, t.clone()))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(state.platform.config().is_tls())
+        .build();
+    (t, HeaderValue::from_str(&c.to_string()).ok())
+}
+
+fn pre_session_csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+    pre_session_csrf(headers)
+        .is_some_and(|t| tenantry_auth::constant_time_eq(t.as_bytes(), submitted.as_bytes()))
+}
+
+fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+fn signed_in(state: &AppState, session: &NewSession, to: &str) -> Response {
+    let max_age = session
+        .record
+        .remember
+        .then(|| session.record.expires_at - unix_now());
+    let mut res = Redirect::to(to).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(state.platform.config(), &session.token, max_age),
+    );
+    res
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
+        {
+            n.to_owned()
+        }
+        _ => "/".into(),
+    }
+}
+
+fn csrf_forbidden() -> Response {
+    error_response(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form is out of date or did not come from this site. Go back, reload the page and try again.",
+    )
+}
+
+fn auth_error_page(e: AuthError) -> Response {
+    platform_error_page(PlatformError::from(e))
+}
+
+fn when(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Name (and, later, logo) shown on the sign-in pages of this host.
+async fn brand(state: &AppState, tenant: Option<&CurrentTenant>) -> Result<String, PlatformError> {
+    match tenant {
+        Some(t) => Ok(t.0.name.as_str().to_owned()),
+        None => state.platform.operator_name().await,
+    }
+}
+
+// ---- login ----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    brand: String,
+    logo_url: Option<String>,
+    csrf: String,
+    next: String,
+    email: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    tenant: Option<Extension<CurrentTenant>>,
+    Query(q): Query<NextQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let brand = match brand(&state, tenant.as_deref()).await {
+        Ok(b) => b,
+        Err(e) => return platform_error_page(e),
+    };
+    let (csrf, cookie) = form_token(&state, &headers);
+    let notice = match q.notice.as_deref() {
+        Some("password-set") => Some("Your password is set. Sign in with it.".to_owned()),
+        Some("signed-out") => Some("You are signed out.".to_owned()),
+        _ => None,
+    };
+    let page = LoginPage {
+        brand,
+        logo_url: None,
+        csrf,
+        next: safe_next(q.next.as_deref()),
+        email: String::new(),
+        notice,
+        error: None,
+    };
+    with_cookie(render(StatusCode::OK, &page), cookie)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    remember: Option<String>,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    surface: Extension<Surface>,
+    tenant: Option<Extension<CurrentTenant>>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !pre_session_csrf_ok(&headers, &form.csrf) {
+        return csrf_forbidden();
+    }
+    let tenant_id = match (*surface, tenant.as_deref()) {
+        (Surface::Tenant, Some(t)) => Some(t.0.id),
+        _ => None,
+    };
+    let ip = address(&state, &headers, connect.as_deref());
+    let ua = user_agent(&headers);
+    let outcome = state
+        .platform
+        .identity()
+        .login(LoginRequest {
+            email: &form.email,
+            password: &form.password,
+            remember: form.remember.is_some(),
+            ip: ip.as_deref(),
+            user_agent: ua.as_deref(),
+            tenant: tenant_id,
+        })
+        .await;
+    let next = safe_next(form.next.as_deref());
+    let (status, message) = match outcome {
+        Ok(LoginOutcome::Done(s)) => return signed_in(&state, &s, &next),
+        Ok(LoginOutcome::SecondFactor(s)) => {
+            return signed_in(
+                &state,
+                &s,
+                &format!("/mfa?next={}", crate::auth::percent_encode(&next)),
+            )
+        }
+        Err(AuthError::InvalidCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            "Email or password is wrong.".to_owned(),
+        ),
+        Err(AuthError::Forbidden) => (
+            StatusCode::FORBIDDEN,
+            "Your account has no access to this business.".to_owned(),
+        ),
+        Err(e @ AuthError::Throttled { .. }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many failed attempts: {e}."),
+        ),
+        Err(e) => return auth_error_page(e),
+    };
+    let brand = match brand(&state, tenant.as_deref()).await {
+        Ok(b) => b,
+        Err(e) => return platform_error_page(e),
+    };
+    let mut page = LoginPage {
+        brand,
+        logo_url: None,
+        csrf: form.csrf,
+        next,
+        email: form.email.chars().take(254).collect(),
+        notice: None,
+        error: Some(message),
+    };
+    page.email.retain(|c| !c.is_control());
+    render(status, &page)
+}
+
+// ---- second factor ----
+
+#[derive(Template)]
+#[template(path = "mfa.html")]
+struct MfaPage {
+    brand: String,
+    enrol: bool,
+    qr_svg: String,
+    secret: String,
+    action: String,
+    csrf: String,
+    error: Option<String>,
+}
+
+async fn mfa_form(
+    state: &AppState,
+    s: &AnySession,
+    action: &str,
+    error: Option<String>,
+) -> Response {
+    let identity = state.platform.identity();
+    let brand = match state.platform.operator_name().await {
+        Ok(b) => b,
+        Err(e) => return platform_error_page(e),
+    };
+    let (enrol, qr_svg, secret) = if s.user.has_totp() {
+        (false, String::new(), String::new())
+    } else {
+        let pending = match identity.pending_totp(&s.user).await {
+            Ok(Some(t)) => Ok(t),
+            Ok(None) => identity.begin_totp(&s.user).await,
+            Err(e) => Err(e),
+        };
+        match pending.and_then(|t| Ok((t.qr_svg()?, t.secret_base32()))) {
+            Ok((qr, secret)) => (true, qr, secret),
+            Err(e) => return auth_error_page(e),
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &MfaPage {
+            brand,
+            enrol,
+            qr_svg,
+            secret,
+            action: action.into(),
+            csrf: s.session.csrf_token.clone(),
+            error,
+        },
+    )
+}
+
+async fn mfa_page(State(state): State<AppState>, s: AnySession) -> Response {
+    if s.session.stage == SessionStage::Active {
+        return Redirect::to("/").into_response();
+    }
+    mfa_form(&state, &s, "/mfa", None).await
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage {
+    brand: String,
+    codes: Vec<String>,
+    continue_to: String,
+}
+
+async fn mfa_submit(
+    State(state): State<AppState>,
+    s: AnySession,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&s.session, &form.csrf) {
+        return r;
+    }
+    if s.session.stage == SessionStage::Active {
+        return Redirect::to("/").into_response();
+    }
+    let identity = state.platform.identity();
+    if s.user.has_totp() {
+        return match identity.pass_second_factor(&s.session, &form.code).await {
+            Ok(new) => signed_in(&state, &new, "/"),
+            Err(AuthError::InvalidCode) => {
+                mfa_form(&state, &s, "/mfa", Some("That code is not valid.".into())).await
+            }
+            Err(e) => auth_error_page(e),
+        };
+    }
+    // Enrolment at sign-in: confirming the authenticator is the second factor.
+    match identity.confirm_totp(&s.user, &form.code).await {
+        Ok(codes) => match identity.complete_enrolment_login(&s.session).await {
+            Ok(new) => {
+                let brand = state.platform.operator_name().await.unwrap_or_default();
+                let mut res = render(
+                    StatusCode::OK,
+                    &RecoveryCodesPage {
+                        brand,
+                        codes,
+                        continue_to: "/".into(),
+                    },
+                );
+                let max_age = new
+                    .record
+                    .remember
+                    .then(|| new.record.expires_at - unix_now());
+                res.headers_mut().append(
+                    header::SET_COOKIE,
+                    session_cookie(state.platform.config(), &new.token, max_age),
+                );
+                res
+            }
+            Err(e) => auth_error_page(e),
+        },
+        Err(AuthError::InvalidCode) => {
+            mfa_form(&state, &s, "/mfa", Some("That code is not valid.".into())).await
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+async fn mfa_setup_page(State(state): State<AppState>, u: PortalUser) -> Response {
+    if u.user.has_totp() {
+        return Redirect::to("/profile").into_response();
+    }
+    let s = AnySession {
+        user: u.user,
+        session: u.session,
+    };
+    mfa_form(&state, &s, "/mfa/setup", None).await
+}
+
+async fn mfa_setup_submit(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    let identity = state.platform.identity();
+    match identity.confirm_totp(&u.user, &form.code).await {
+        Ok(codes) => {
+            // A privilege change: new session id.
+            let new = match identity.rotate(&u.session, SessionStage::Active).await {
+                Ok(n) => n,
+                Err(e) => return auth_error_page(e),
+            };
+            let brand = state.platform.operator_name().await.unwrap_or_default();
+            let mut res = render(
+                StatusCode::OK,
+                &RecoveryCodesPage {
+                    brand,
+                    codes,
+                    continue_to: "/profile".into(),
+                },
+            );
+            let max_age = new
+                .record
+                .remember
+                .then(|| new.record.expires_at - unix_now());
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session_cookie(state.platform.config(), &new.token, max_age),
+            );
+            res
+        }
+        Err(AuthError::InvalidCode) => {
+            let s = AnySession {
+                user: u.user,
+                session: u.session,
+            };
+            mfa_form(
+                &state,
+                &s,
+                "/mfa/setup",
+                Some("That code is not valid.".into()),
+            )
+            .await
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+// ---- sign out ----
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    s: AnySession,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&s.session, &form.csrf) {
+        return r;
+    }
+    if let Err(e) = state.platform.identity().logout(&s.session).await {
+        return auth_error_page(e);
+    }
+    let mut res = Redirect::to("/login?notice=signed-out").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_session_cookie(state.platform.config()),
+    );
+    res
+}
+
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    if let Err(e) = state.platform.identity().logout_everywhere(&u.user).await {
+        return auth_error_page(e);
+    }
+    let mut res = Redirect::to("/login?notice=signed-out").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_session_cookie(state.platform.config()),
+    );
+    res
+}
+
+// ---- invitation ----
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+struct InvitationPage {
+    operator: String,
+    heading: String,
+    message: String,
+    token: String,
+    csrf: String,
+    show_form: bool,
+    error: Option<String>,
+}
+
+fn token_shape_ok(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What an invitation link's holder sees: the form to choose a password while it is valid.
+async fn invitation_view(
+    state: &AppState,
+    token: &str,
+    csrf: String,
+    error: Option<String>,
+) -> Response {
+    let p = &state.platform;
+    let looked_up = async {
+        let operator = p.operator_name().await?;
+        let found = if token_shape_ok(token) {
+            p.control()
+                .invitation(&tenantry_auth::sha256_hex(token))
+                .await?
+        } else {
+            None
+        };
+        Ok::<_, PlatformError>((operator, found))
+    }
+    .await;
+    let (operator, found) = match looked_up {
+        Ok(v) => v,
+        Err(e) => return platform_error_page(e),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let (status, heading, message, show_form) = match found {
+        None => (
+            StatusCode::NOT_FOUND,
+            "Invitation not found".to_owned(),
+            "This invitation link is not valid. Ask whoever invited you to send a new one."
+                .to_owned(),
+            false,
+        ),
+        Some(inv) if inv.used_at.is_some() => (
+            StatusCode::GONE,
+            "Invitation already used".to_owned(),
+            "This invitation has already been accepted. Sign in with your password.".to_owned(),
+            false,
+        ),
+        Some(inv) if inv.expires_at <= now => (
+            StatusCode::GONE,
+            "Invitation expired".to_owned(),
+            "This invitation has expired. Ask whoever invited you to send a new one.".to_owned(),
+            false,
+        ),
+        Some(inv) => {
+            let expires = inv
+                .expires_at
+                .format(&time::format_description::well_known::Rfc2822)
+                .unwrap_or_default();
+            let place = match (&inv.tenant_name, &inv.role) {
+                (Some(t), Some(r)) => format!("{t} as {r}"),
+                (Some(t), None) => t.clone(),
+                _ => operator.clone(),
+            };
+            (
+                if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
+                format!("You are invited to {place}"),
+                format!("This invitation for {} is valid until {expires}. Choose a password to accept it.", inv.email),
+                true,
+            )
+        }
+    };
+    render(
+        status,
+        &InvitationPage {
+            operator,
+            heading,
+            message,
+            token: token.to_owned(),
+            csrf,
+            show_form,
+            error,
+        },
+    )
+}
+
+async fn invitation_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (csrf, cookie) = form_token(&state, &headers);
+    with_cookie(invitation_view(&state, &token, csrf, None).await, cookie)
+}
+
+#[derive(Deserialize)]
+struct InvitationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn invitation_submit(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<InvitationForm>,
+) -> Response {
+    if !pre_session_csrf_ok(&headers, &form.csrf) {
+        return csrf_forbidden();
+    }
+    if form.password != form.confirm {
+        return invitation_view(
+            &state,
+            &token,
+            form.csrf,
+            Some("The two passwords differ.".into()),
+        )
+        .await;
+    }
+    if !token_shape_ok(&token) {
+        return invitation_view(&state, &token, form.csrf, None).await;
+    }
+    match state
+        .platform
+        .identity()
+        .accept_invitation(&token, &form.password)
+        .await
+    {
+        Ok(_) => Redirect::to("/login?notice=password-set").into_response(),
+        Err(AuthError::WeakPassword(m)) => {
+            invitation_view(
+                &state,
+                &token,
+                form.csrf,
+                Some(format!("Choose a stronger password: {m}.")),
+            )
+            .await
+        }
+        Err(AuthError::InvitationInvalid) => invitation_view(&state, &token, form.csrf, None).await,
+        Err(e) => auth_error_page(e),
+    }
+}
+
+// ---- client selection and dashboard ----
+
+struct ClientChoice {
+    id: String,
+    name: String,
+    role: &'static str,
+    suspended: bool,
+}
+
+#[derive(Template)]
+#[template(path = "select.html")]
+struct SelectPage {
+    operator: String,
+    clients: Vec<ClientChoice>,
+    csrf: String,
+    staff: bool,
+    user_email: String,
+}
+
+async fn portal_home(State(state): State<AppState>, u: PortalUser) -> Response {
+    if u.session.selected_tenant_id.is_some() {
+        return Redirect::to("/dashboard").into_response();
+    }
+    let identity = state.platform.identity();
+    let memberships = match state.platform.control().memberships_of(u.user.id).await {
+        Ok(m) => m,
+        Err(e) => return platform_error_page(e.into()),
+    };
+    // One business, or a remembered default: go straight to it.
+    let pick = if memberships.len() == 1 {
+        memberships.first().map(|m| m.tenant_id)
+    } else {
+        u.user
+            .default_tenant_id
+            .filter(|d| memberships.iter().any(|m| m.tenant_id == *d))
+    };
+    if let Some(tenant) = pick {
+        return match identity.select_client(&u.session, &u.user, tenant).await {
+            Ok(_) => Redirect::to("/dashboard").into_response(),
+            Err(e) => auth_error_page(e),
+        };
+    }
+    if tenantry_auth::Identity::platform_role(&u.user).is_some() && memberships.is_empty() {
+        return Redirect::to("/console").into_response();
+    }
+    Redirect::to("/select").into_response()
+}
+
+async fn select_page(State(state): State<AppState>, u: PortalUser) -> Response {
+    let operator = match state.platform.operator_name().await {
+        Ok(o) => o,
+        Err(e) => return platform_error_page(e),
+    };
+    let memberships = match state.platform.control().memberships_of(u.user.id).await {
+        Ok(m) => m,
+        Err(e) => return platform_error_page(e.into()),
+    };
+    let clients = memberships
+        .into_iter()
+        .map(|m| ClientChoice {
+            id: m.tenant_id.to_string(),
+            name: m.tenant_name,
+            role: m.role.as_str(),
+            suspended: m.tenant_status == "suspended",
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &SelectPage {
+            operator,
+            clients,
+            csrf: u.session.csrf_token.clone(),
+            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
+            user_email: u.user.email.clone(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct SelectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    client: String,
+}
+
+async fn select_submit(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<SelectForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    let Ok(tenant) = form.client.parse::<TenantId>() else {
+        return error_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unknown business",
+            "Choose a business from the list.",
+        );
+    };
+    match state
+        .platform
+        .identity()
+        .select_client(&u.session, &u.user, tenant)
+        .await
+    {
+        Ok(_) => Redirect::to("/dashboard").into_response(),
+        Err(e) => auth_error_page(e),
+    }
+}
+
+struct NotificationView {
+    message: String,
+    at: String,
+    unread: bool,
+}
+
+struct ActivityView {
+    message: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    operator: String,
+    client: String,
+    role: &'static str,
+    as_staff: bool,
+    services: Vec<&'static str>,
+    open_url: String,
+    unread: i64,
+    notifications: Vec<NotificationView>,
+    activity: Vec<ActivityView>,
+    csrf: String,
+    staff: bool,
+    user_email: String,
+}
+
+async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
+    let Some(tenant_id) = u.session.selected_tenant_id else {
+        return Redirect::to("/select").into_response();
+    };
+    let p = &state.platform;
+    let loaded = async {
+        let operator = p.operator_name().await?;
+        let tenant = p
+            .control()
+            .tenant(tenant_id)
+            .await?
+            .ok_or_else(|| PlatformError::NotFound("client".into()))?;
+        let access = p
+            .identity()
+            .access(&u.user, tenant_id)
+            .await?
+            .ok_or(AuthError::Forbidden)?;
+        let unread = p
+            .control()
+            .unread_notifications(u.user.id, Some(tenant_id))
+            .await?;
+        let notifications = p
+            .control()
+            .notifications(u.user.id, Some(tenant_id), 10)
+            .await?;
+        let activity = p.control().activity(tenant_id, 10).await?;
+        Ok::<_, PlatformError>((operator, tenant, access, unread, notifications, activity))
+    }
+    .await;
+    let (operator, tenant, access, unread, notifications, activity) = match loaded {
+        Ok(v) => v,
+        Err(e) => return platform_error_page(e),
+    };
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            operator,
+            client: tenant.name.as_str().to_owned(),
+            role: access.role.as_str(),
+            as_staff: access.as_staff,
+            services: access
+                .role
+                .services()
+                .into_iter()
+                .map(|s| s.title())
+                .collect(),
+            open_url: format!(
+                "/open/{}?csrf={}",
+                tenant.subdomain.as_str(),
+                u.session.csrf_token
+            ),
+            unread,
+            notifications: notifications
+                .into_iter()
+                .map(|n| NotificationView {
+                    message: n.message,
+                    at: when(n.created_at),
+                    unread: n.read_at.is_none(),
+                })
+                .collect(),
+            activity: activity
+                .into_iter()
+                .map(|a| ActivityView {
+                    message: a.message,
+                    at: a
+                        .created_at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            csrf: u.session.csrf_token.clone(),
+            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
+            user_email: u.user.email.clone(),
+        },
+    )
+}
+
+async fn notifications_read(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    match state
+        .platform
+        .control()
+        .mark_notifications_read(u.user.id, None)
+        .await
+    {
+        Ok(_) => Redirect::to("/dashboard").into_response(),
+        Err(e) => platform_error_page(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct OpenQuery {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Moves the user to the client's own host with a one-time code. A link (GET) rather than a
+/// form, because the CSP's `form-action 'self'` would stop a form's redirect to another host;
+/// the session's CSRF token in the query keeps other sites from triggering it.
+async fn open_client(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Path(client): Path<String>,
+    Query(q): Query<OpenQuery>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &q.csrf) {
+        return r;
+    }
+    let tenant = match state.platform.control().tenant_by_subdomain(&client).await {
+        Ok(Some(t)) if t.status.is_served() => t,
+        Ok(_) => {
+            return error_response(
+                StatusCode::NOT_FOUND,
+                "No such business",
+                "There is no business at this address.",
+            )
+        }
+        Err(e) => return platform_error_page(e.into()),
+    };
+    match state
+        .platform
+        .identity()
+        .create_handoff(&u.session, &u.user, tenant.id)
+        .await
+    {
+        Ok(code) => {
+            let base = state
+                .platform
+                .config()
+                .url_for(Some(tenant.subdomain.as_str()));
+            Redirect::to(&format!("{base}/auth/handoff?code={code}")).into_response()
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct HandoffQuery {
+    #[serde(default)]
+    code: String,
+}
+
+async fn handoff(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<CurrentTenant>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Query(q): Query<HandoffQuery>,
+) -> Response {
+    let ip = address(&state, &headers, connect.as_deref());
+    let ua = user_agent(&headers);
+    match state
+        .platform
+        .identity()
+        .exchange_handoff(&q.code, tenant.0.id, ip.as_deref(), ua.as_deref())
+        .await
+    {
+        Ok(s) => signed_in(&state, &s, "/"),
+        Err(AuthError::InvalidCode | AuthError::Forbidden) => error_response(
+            StatusCode::UNAUTHORIZED,
+            "This link has expired",
+            "Open the business again from the Client Portal.",
+        ),
+        Err(e) => auth_error_page(e),
+    }
+}
+
+// ---- the tenant host's home ----
+
+#[derive(Template)]
+#[template(path = "tenant_home.html")]
+struct TenantHome {
+    name: String,
+    operator: String,
+    suspended: bool,
+    portal_url: String,
+    signed_in: bool,
+    user_email: String,
+    role: &'static str,
+    services: Vec<&'static str>,
+    csrf: String,
+}
+
+/// A client's front door, branded with the name from the client's own database: the sign-in
+/// button for visitors, the services their role opens for members.
+async fn tenant_home(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    member: Option<TenantUser>,
+) -> Response {
+    let p = &state.platform;
+    let loaded = async {
+        let db = p.pools().get(&tenant).await?;
+        let company = db.company().await?;
+        Ok::<_, PlatformError>((company, p.operator_name().await?))
+    }
+    .await;
+    let (company, operator) = match loaded {
+        Ok(v) => v,
+        Err(e) => return platform_error_page(e),
+    };
+    let mut page = TenantHome {
+        name: company.map_or_else(|| tenant.name.to_string(), |c| c.name),
+        operator,
+        suspended: !tenant.status.accepts_writes(),
+        portal_url: p.config().portal_url(),
+        signed_in: false,
+        user_email: String::new(),
+        role: "",
+        services: Vec::new(),
+        csrf: String::new(),
+    };
+    if let Some(u) = member {
+        page.signed_in = true;
+        page.user_email = u.user.email.clone();
+        page.role = u.access.role.as_str();
+        page.services = u
+            .access
+            .role
+            .services()
+            .into_iter()
+            .map(|s| s.title())
+            .collect();
+        page.csrf = u.session.map(|s| s.csrf_token).unwrap_or_default();
+    }
+    render(StatusCode::OK, &page)
+}
+
+// ---- profile ----
+
+struct SessionView {
+    handle: String,
+    place: String,
+    device: String,
+    ip: String,
+    seen: String,
+    current: bool,
+}
+
+struct ApiKeyView {
+    key_id: String,
+    client: String,
+    role: &'static str,
+    label: String,
+    last_used: String,
+    revoked: bool,
+}
+
+struct ClientOption {
+    id: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    operator: String,
+    notice: Option<String>,
+    error: Option<String>,
+    mfa_enabled: bool,
+    recovery_left: i64,
+    sessions: Vec<SessionView>,
+    api_keys: Vec<ApiKeyView>,
+    clients: Vec<ClientOption>,
+    new_key: Option<String>,
+    csrf: String,
+    staff: bool,
+    user_email: String,
+}
+
+async fn profile_view(
+    state: &AppState,
+    u: &PortalUser,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    new_key: Option<String>,
+) -> Response {
+    let p = &state.platform;
+    let loaded = async {
+        let operator = p.operator_name().await?;
+        let sessions = p.identity().sessions_of(u.user.id).await?;
+        let keys = p.control().api_keys_of(u.user.id, None).await?;
+        let memberships = p.control().memberships_of(u.user.id).await?;
+        let recovery_left = p.control().unused_recovery_codes(u.user.id).await?;
+        Ok::<_, PlatformError>((operator, sessions, keys, memberships, recovery_left))
+    }
+    .await;
+    let (operator, sessions, keys, memberships, recovery_left) = match loaded {
+        Ok(v) => v,
+        Err(e) => return platform_error_page(e),
+    };
+    let name_of = |id: TenantId| {
+        memberships
+            .iter()
+            .find(|m| m.tenant_id == id)
+            .map_or_else(|| id.to_string(), |m| m.tenant_name.clone())
+    };
+    render(
+        status,
+        &ProfilePage {
+            operator,
+            notice,
+            error,
+            mfa_enabled: u.user.has_totp(),
+            recovery_left,
+            sessions: sessions
+                .into_iter()
+                .map(|s| SessionView {
+                    current: s.id_hash == u.session.id_hash,
+                    place: s
+                        .tenant_id
+                        .map_or_else(|| "Client Portal".to_owned(), name_of),
+                    device: s
+                        .user_agent
+                        .clone()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(60)
+                        .collect(),
+                    ip: s.ip.clone().unwrap_or_default(),
+                    seen: when(s.last_seen_at),
+                    handle: s.id_hash,
+                })
+                .collect(),
+            api_keys: keys
+                .into_iter()
+                .map(|k| ApiKeyView {
+                    client: name_of(k.tenant_id),
+                    role: k.role.as_str(),
+                    label: k.label,
+                    last_used: k.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                    revoked: k.revoked_at.is_some(),
+                    key_id: k.key_id,
+                })
+                .collect(),
+            clients: memberships
+                .iter()
+                .map(|m| ClientOption {
+                    id: m.tenant_id.to_string(),
+                    name: m.tenant_name.clone(),
+                })
+                .collect(),
+            new_key,
+            csrf: u.session.csrf_token.clone(),
+            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
+            user_email: u.user.email.clone(),
+        },
+    )
+}
+
+async fn profile(State(state): State<AppState>, u: PortalUser) -> Response {
+    profile_view(&state, &u, StatusCode::OK, None, None, None).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    let result = state
+        .platform
+        .identity()
+        .change_password(&u.user, &form.current, &form.new, Some(&u.session.id_hash))
+        .await;
+    match result {
+        Ok(()) => {
+            profile_view(
+                &state,
+                &u,
+                StatusCode::OK,
+                Some("Password changed. Your other sessions have ended.".into()),
+                None,
+                None,
+            )
+            .await
+        }
+        Err(AuthError::InvalidCredentials) => {
+            profile_view(
+                &state,
+                &u,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some("The current password is wrong.".into()),
+                None,
+            )
+            .await
+        }
+        Err(AuthError::WeakPassword(m)) => {
+            profile_view(
+                &state,
+                &u,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(format!("Choose a stronger password: {m}.")),
+                None,
+            )
+            .await
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    session: String,
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<SessionForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    match state
+        .platform
+        .identity()
+        .revoke_session(&u.user, &form.session)
+        .await
+    {
+        Ok(()) => Redirect::to("/profile").into_response(),
+        Err(e) => auth_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ApiKeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    client: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    label: String,
+}
+
+async fn create_api_key(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<ApiKeyForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    let parsed = form
+        .client
+        .parse::<TenantId>()
+        .map_err(|_| "choose a business from the list".to_owned())
+        .and_then(|t| {
+            TenantRole::parse(&form.role)
+                .map(|r| (t, r))
+                .map_err(|e| e.to_string())
+        });
+    let (tenant, role) = match parsed {
+        Ok(v) => v,
+        Err(m) => {
+            return profile_view(
+                &state,
+                &u,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(m),
+                None,
+            )
+            .await
+        }
+    };
+    match state
+        .platform
+        .identity()
+        .create_api_key(&u.user, tenant, role, &form.label)
+        .await
+    {
+        Ok(k) => profile_view(&state, &u, StatusCode::OK, None, None, Some(k.credential())).await,
+        Err(AuthError::Invalid(v)) => {
+            profile_view(
+                &state,
+                &u,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(v.to_string()),
+                None,
+            )
+            .await
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+}
+
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<KeyForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    match state
+        .platform
+        .identity()
+        .revoke_api_key(&u.user, &form.key)
+        .await
+    {
+        Ok(()) => Redirect::to("/profile").into_response(),
+        Err(e) => auth_error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DisableMfaForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn disable_mfa(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<DisableMfaForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    match state
+        .platform
+        .identity()
+        .disable_totp(&u.user, &form.password)
+        .await
+    {
+        Ok(()) => Redirect::to("/profile").into_response(),
+        Err(AuthError::InvalidCredentials) => {
+            profile_view(
+                &state,
+                &u,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some("The password is wrong.".into()),
+                None,
+            )
+            .await
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+async fn new_recovery_codes(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    match state
+        .platform
+        .identity()
+        .regenerate_recovery_codes(&u.user)
+        .await
+    {
+        Ok(codes) => {
+            let brand = state.platform.operator_name().await.unwrap_or_default();
+            render(
+                StatusCode::OK,
+                &RecoveryCodesPage {
+                    brand,
+                    codes,
+                    continue_to: "/profile".into(),
+                },
+            )
+        }
+        Err(e) => auth_error_page(e),
+    }
+}
+
+// ---- operator console ----
+
+struct ConsoleRow {
+    name: String,
+    host: String,
+    plan: String,
+    status: &'static str,
+    users: i64,
+    last_activity: String,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+struct ConsolePage {
+    operator: String,
+    clients: Vec<ConsoleRow>,
+    csrf: String,
+    staff: bool,
+    user_email: String,
+}
+
+async fn console(State(state): State<AppState>, u: PortalUser) -> Response {
+    if tenantry_auth::Identity::platform_role(&u.user).is_none() {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "The console is for the operator's staff.",
+        );
+    }
+    let p = &state.platform;
+    let loaded = async {
+        Ok::<_, PlatformError>((
+            p.operator_name().await?,
+            p.control().tenant_summaries().await?,
+        ))
+    }
+    .await;
+    let (operator, summaries) = match loaded {
+        Ok(v) => v,
+        Err(e) => return platform_error_page(e),
+    };
+    render(
+        StatusCode::OK,
+        &ConsolePage {
+            operator,
+            clients: summaries
+                .into_iter()
+                .map(|s| ConsoleRow {
+                    host: format!("{}.{}", s.subdomain, p.config().base_domain),
+                    name: s.name,
+                    plan: s.plan,
+                    status: s.status.as_str(),
+                    users: s.users,
+                    last_activity: s
+                        .last_activity_at
+                        .and_then(|t| {
+                            t.format(&time::format_description::well_known::Rfc3339)
+                                .ok()
+                        })
+                        .unwrap_or_else(|| "—".into()),
+                })
+                .collect(),
+            csrf: u.session.csrf_token.clone(),
+            staff: true,
+            user_email: u.user.email.clone(),
+        },
+    )
+}
