@@ -97,7 +97,7 @@ impl TokenService {
             keys: Arc::new(RwLock::new(KeySet {
                 keys: HashMap::new(),
                 signing: None,
-                loaded_at: i64::MIN,
+                loaded_at: 0,
             })),
         }
     }

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod identity;
 mod isolation;
 mod lifecycle;
 mod migrate;

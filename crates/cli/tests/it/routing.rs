@@ -21,9 +21,12 @@ both_backends!(hosts_route_to_their_surface, |app: TestApp| async move {
     );
     assert!(body.contains("http://portal.localhost:8080"));
 
-    let (status, body) = app.get("portal.localhost:8080", "/").await;
+    // The portal sends visitors to its sign-in page.
+    let (status, _) = app.get("portal.localhost:8080", "/").await;
+    assert_eq!(status, 303);
+    let (status, body) = app.get("portal.localhost:8080", "/login").await;
     assert_eq!(status, 200);
-    assert!(body.contains("Client Portal"));
+    assert!(body.contains("Sign in to Byrne Accounts"), "{body}");
 
     // Each client on its own host, escaped.
     let (status, body) = app.get("janes-bakery.localhost:8080", "/").await;
@@ -146,7 +149,7 @@ both_backends!(tenant_header_resolution, |app: TestApp| async move {
     assert_eq!(status, 404);
 
     // `?tenant=` is ignored outside development mode.
-    let (status, body) = app.get("portal.localhost", "/?tenant=acme-corp").await;
+    let (status, body) = app.get("portal.localhost", "/login?tenant=acme-corp").await;
     assert_eq!(status, 200);
-    assert!(body.contains("Client Portal") && !body.contains("ACME Corp"));
+    assert!(body.contains("Sign in to") && !body.contains("ACME Corp"));
 });

@@ -75,6 +75,8 @@ impl TestApp {
             master_key: Some(Secret::new(MasterKey::generate().to_hex())),
             postgres_tenant_prefix: prefix.clone(),
             tenant_pool_capacity: 50,
+            // Short enough for the throttling test to wait it out.
+            login_throttle_window_secs: 3,
             ..Config::default()
         };
         let postgres_prefix = if backend == Backend::Postgres {

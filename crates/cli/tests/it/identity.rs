@@ -1,0 +1,761 @@
+//! Identity end to end over HTTP: invitation, password, TOTP, sessions, hand-off to a client's
+//! host, client-scoped tokens, API keys, throttling, CSRF; and who is refused.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+
+use crate::both_backends;
+use crate::support::{invitation_token, stdout, TestApp};
+
+const PASSWORD: &str = "plum-Velvet-orbit-91";
+
+/// A browser: cookies kept per host, redirects not followed.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: HashMap<String, HashMap<String, String>>,
+}
+
+struct Page {
+    status: u16,
+    body: String,
+    headers: HeaderMap,
+}
+
+impl Page {
+    fn location(&self) -> String {
+        self.headers
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The first hidden `csrf` field of the page.
+    fn csrf(&self) -> String {
+        field_value(&self.body, "name=\"csrf\" value=\"")
+    }
+}
+
+fn field_value(body: &str, marker: &str) -> String {
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {body}"))
+        + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self, host: &str) -> String {
+        self.cookies
+            .get(host)
+            .map(|c| {
+                c.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
+    }
+
+    fn keep(&mut self, host: &str, headers: &HeaderMap) {
+        for v in headers.get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            assert!(
+                !v.to_ascii_lowercase().contains("domain="),
+                "cookie scoped beyond its host: {v}"
+            );
+            let pair = v.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let jar = self.cookies.entry(host.to_owned()).or_default();
+            if value.is_empty() || v.contains("Max-Age=0") {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    async fn send(&mut self, host: &str, req: reqwest::RequestBuilder) -> Page {
+        let res = req
+            .header("host", host)
+            .header("cookie", self.cookie_header(host))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        self.keep(host, &headers);
+        Page {
+            status,
+            body: res.text().await.unwrap(),
+            headers,
+        }
+    }
+
+    async fn get(&mut self, host: &str, path: &str) -> Page {
+        let req = self.app.http.get(self.app.url(path));
+        self.send(host, req).await
+    }
+
+    async fn post(&mut self, host: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.app.http.post(self.app.url(path)).form(form);
+        self.send(host, req).await
+    }
+
+    /// Signs in on `host` with the login form.
+    async fn login(&mut self, host: &str, email: &str, password: &str) -> Page {
+        let page = self.get(host, "/login").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = page.csrf();
+        self.post(
+            host,
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+fn totp_code(secret_base32: &str, at: u64) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret,
+        None,
+        String::new(),
+    )
+    .generate(at)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Provisions a client and sets its admin's password through the identity service.
+async fn client_with_admin(app: &TestApp, name: &str, subdomain: &str) -> String {
+    let p = app.provision(name, subdomain).await.unwrap();
+    let token = invitation_token(p.invitation_url.as_deref().unwrap());
+    app.platform
+        .identity()
+        .accept_invitation(&token, PASSWORD)
+        .await
+        .unwrap();
+    format!("admin@{subdomain}.example.com")
+}
+
+// The whole walk a person makes: invitation → password → TOTP → sign out → sign in with TOTP →
+// dashboard → the client's own host → sign out everywhere.
+both_backends!(
+    invitation_mfa_handoff_and_logout_everywhere,
+    |app: TestApp| async move {
+        let provisioned = app.provision("ACME Corp", "acme-corp").await.unwrap();
+        let link = provisioned.invitation_url.unwrap();
+        let token = invitation_token(&link);
+        let portal = "portal.localhost";
+        let tenant_host = "acme-corp.localhost";
+        let mut b = Browser::new(&app);
+
+        // Invitation: a weak password is refused, a strong one accepted once.
+        let page = b.get(portal, &format!("/invite/{token}")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("admin@acme-corp.example.com"));
+        let csrf = page.csrf();
+        let weak = b
+            .post(
+                portal,
+                &format!("/invite/{token}"),
+                &[
+                    ("csrf", &csrf),
+                    ("password", "password1"),
+                    ("confirm", "password1"),
+                ],
+            )
+            .await;
+        assert_eq!(weak.status, 422, "{}", weak.body);
+        let no_csrf = b
+            .post(
+                portal,
+                &format!("/invite/{token}"),
+                &[("csrf", "x"), ("password", PASSWORD), ("confirm", PASSWORD)],
+            )
+            .await;
+        assert_eq!(no_csrf.status, 403);
+        let set = b
+            .post(
+                portal,
+                &format!("/invite/{token}"),
+                &[
+                    ("csrf", &csrf),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(set.status, 303, "{}", set.body);
+        let again = b.get(portal, &format!("/invite/{token}")).await;
+        assert_eq!(again.status, 410);
+
+        // Wrong password and unknown account: the same answer.
+        let wrong = b
+            .login(portal, "admin@acme-corp.example.com", "not-the-password-1")
+            .await;
+        let unknown = b
+            .login(portal, "nobody@acme-corp.example.com", "not-the-password-1")
+            .await;
+        assert_eq!((wrong.status, unknown.status), (401, 401));
+        assert!(wrong.body.contains("Email or password is wrong."));
+        assert!(unknown.body.contains("Email or password is wrong."));
+
+        // Sign in (no MFA yet): one client, so the dashboard directly.
+        let ok = b
+            .login(portal, "admin@acme-corp.example.com", PASSWORD)
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let first_cookie = b.cookie_header(portal);
+        let home = b.get(portal, "/").await;
+        assert_eq!(home.location(), "/dashboard");
+        let dash = b.get(portal, "/dashboard").await;
+        assert_eq!(dash.status, 200, "{}", dash.body);
+        assert!(dash.body.contains("ACME Corp") && dash.body.contains("You are admin"));
+
+        // Enrol TOTP from the profile.
+        let setup = b.get(portal, "/mfa/setup").await;
+        assert_eq!(setup.status, 200, "{}", setup.body);
+        let marker = "Enter this key: <code>";
+        let at = setup.body.find(marker).unwrap() + marker.len();
+        let secret = setup.body[at..].split('<').next().unwrap().to_owned();
+        let csrf = setup.csrf();
+        let bad = b
+            .post(portal, "/mfa/setup", &[("csrf", &csrf), ("code", "000000")])
+            .await;
+        assert_eq!(bad.status, 401);
+        let code = totp_code(&secret, now());
+        let enrolled = b
+            .post(portal, "/mfa/setup", &[("csrf", &csrf), ("code", &code)])
+            .await;
+        assert_eq!(enrolled.status, 200, "{}", enrolled.body);
+        assert!(enrolled.body.contains("recovery codes"));
+        // Enrolment is a privilege change: the session id rotated.
+        assert_ne!(b.cookie_header(portal), first_cookie);
+
+        // Sign out, then in again: now the second factor is owed.
+        let csrf = b.get(portal, "/profile").await.csrf();
+        let out = b.post(portal, "/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, 303);
+        assert_eq!(b.get(portal, "/dashboard").await.status, 303);
+        let pw = b
+            .login(portal, "admin@acme-corp.example.com", PASSWORD)
+            .await;
+        assert!(pw.location().starts_with("/mfa"), "{}", pw.location());
+        assert!(b
+            .get(portal, "/dashboard")
+            .await
+            .location()
+            .starts_with("/mfa"));
+        let mfa = b.get(portal, "/mfa").await;
+        let csrf = mfa.csrf();
+        // The code used at enrolment does not work twice.
+        let replay = b
+            .post(portal, "/mfa", &[("csrf", &csrf), ("code", &code)])
+            .await;
+        assert_eq!(replay.status, 401);
+        let next = totp_code(&secret, now() + 30);
+        let passed = b
+            .post(portal, "/mfa", &[("csrf", &csrf), ("code", &next)])
+            .await;
+        assert_eq!(passed.status, 303, "{}", passed.body);
+
+        // Open the client's space: a one-time code moves us to its host.
+        assert_eq!(b.get(portal, "/").await.location(), "/dashboard");
+        let dash = b.get(portal, "/dashboard").await;
+        let open = field_value(&dash.body, "class=\"button\" href=\"").replace("&amp;", "&");
+        assert!(open.starts_with("/open/acme-corp?csrf="), "{open}");
+        let moved = b.get(portal, &open).await;
+        assert_eq!(moved.status, 303);
+        let target = moved.location();
+        let path = &target[target.find("/auth/handoff").unwrap()..];
+        assert!(target.starts_with("http://acme-corp.localhost"), "{target}");
+        let landed = b.get(tenant_host, path).await;
+        assert_eq!(landed.status, 303, "{}", landed.body);
+        let space = b.get(tenant_host, "/").await;
+        assert!(
+            space.body.contains("admin@acme-corp.example.com") && space.body.contains("Sign out"),
+            "{}",
+            space.body
+        );
+        // The code worked once.
+        let mut other = Browser::new(&app);
+        assert_eq!(other.get(tenant_host, path).await.status, 401);
+
+        // Sign out everywhere from the portal ends the tenant host's session too.
+        let csrf = b.get(portal, "/profile").await.csrf();
+        let all = b
+            .post(portal, "/logout-everywhere", &[("csrf", &csrf)])
+            .await;
+        assert_eq!(all.status, 303);
+        let space = b.get(tenant_host, "/").await;
+        assert_eq!(space.status, 200);
+        assert!(!space.body.contains("Sign out"), "{}", space.body);
+    }
+);
+
+// Client-scoped tokens: issued on selection, accepted on the client's host only, and every
+// forgery refused. API keys from the CLI: accepted, bound to their client, revocable.
+both_backends!(tokens_and_api_keys, |app: TestApp| async move {
+    let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+    let other_admin = client_with_admin(&app, "Beta Ltd", "beta").await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("portal.localhost", &admin, PASSWORD).await.status,
+        303
+    );
+    let profile = b.get("portal.localhost", "/api/user/profile").await;
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    let profile: serde_json::Value = serde_json::from_str(&profile.body).unwrap();
+    let csrf = profile["csrf_token"].as_str().unwrap().to_owned();
+
+    let select = |csrf: Option<&str>, client: &str| {
+        let mut req = app
+            .http
+            .post(app.url("/api/user/select-client"))
+            .json(&serde_json::json!({ "client": client }));
+        if let Some(c) = csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        req
+    };
+    let no_csrf = b.send("portal.localhost", select(None, "acme-corp")).await;
+    assert_eq!(no_csrf.status, 403);
+    let not_mine = b
+        .send("portal.localhost", select(Some(&csrf), "beta"))
+        .await;
+    assert_eq!(not_mine.status, 403);
+    let unknown = b
+        .send("portal.localhost", select(Some(&csrf), "no-such-client"))
+        .await;
+    assert_eq!(unknown.status, 403);
+    let selected = b
+        .send("portal.localhost", select(Some(&csrf), "acme-corp"))
+        .await;
+    assert_eq!(selected.status, 200, "{}", selected.body);
+    let selected: serde_json::Value = serde_json::from_str(&selected.body).unwrap();
+    let token = selected["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(selected["role"], "admin");
+
+    let whoami = |host: &str, auth: &str| {
+        app.http
+            .get(app.url("/api/method/frappe.auth.get_logged_user"))
+            .header("host", host)
+            .header("authorization", auth)
+            .send()
+    };
+    let res = whoami("acme-corp.localhost", &format!("Bearer {token}"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["message"],
+        admin.as_str()
+    );
+    // Another client's host, or naming another client in X-Tenant-Id: refused.
+    let res = whoami("beta.localhost", &format!("Bearer {token}"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The claims verify against the published JWKS.
+    let jwks = app
+        .http
+        .get(app.url("/.well-known/jwks.json"))
+        .header("host", "portal.localhost")
+        .send()
+        .await
+        .unwrap();
+    let jwks: serde_json::Value = jwks.json().await.unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["kid"] == header["kid"] && k["crv"] == "Ed25519"));
+
+    // Forgeries: a tampered claim, alg none, a key nobody published, a token signed by the right
+    // key but expired.
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["role"] = "admin".into();
+    claims["tenant"] = app
+        .platform
+        .control()
+        .tenant_by_subdomain("beta")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+        .into();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    );
+    assert_eq!(
+        whoami("beta.localhost", &format!("Bearer {tampered}"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let none = format!("{none_header}.{}.", parts[1]);
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("Bearer {none}"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let stranger = jsonwebtoken::EncodingKey::from_ed_der(&pkcs8(&[7u8; 32]));
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    h.kid = header["kid"].as_str().map(str::to_owned);
+    let original: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let forged = jsonwebtoken::encode(&h, &original, &stranger).unwrap();
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("Bearer {forged}"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let real_key = signing_key(&app, h.kid.as_deref().unwrap()).await;
+    let mut expired = original.clone();
+    expired["iat"] = (now() as i64 - 3600).into();
+    expired["exp"] = (now() as i64 - 3000).into();
+    let expired = jsonwebtoken::encode(&h, &expired, &real_key).unwrap();
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("Bearer {expired}"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // The same key with fresh claims works: the refusals above were for the reasons tested.
+    let mut fresh = original.clone();
+    fresh["iat"] = (now() as i64).into();
+    fresh["exp"] = (now() as i64 + 600).into();
+    let fresh = jsonwebtoken::encode(&h, &fresh, &real_key).unwrap();
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("Bearer {fresh}"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Rotation: new tokens use the new key, old tokens keep working until they expire.
+    let rotated = app.cli(&["keys", "rotate"]);
+    assert!(rotated.status.success(), "{rotated:?}");
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("Bearer {token}"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // API keys.
+    let made = app.cli(&[
+        "apikey",
+        "create",
+        "--tenant",
+        "acme-corp",
+        "--user",
+        &admin,
+        "--role",
+        "viewer",
+    ]);
+    assert!(made.status.success(), "{made:?}");
+    let credential = stdout(&made).lines().last().unwrap().trim().to_owned();
+    let (key_id, _) = credential.split_once(':').unwrap();
+    let res = whoami("acme-corp.localhost", &format!("token {credential}"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        whoami("beta.localhost", &format!("token {credential}"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("token {key_id}:00ff"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let bad_role = app.cli(&[
+        "apikey",
+        "create",
+        "--tenant",
+        "acme-corp",
+        "--user",
+        &admin,
+        "--role",
+        "owner",
+    ]);
+    assert_eq!(bad_role.status.code(), Some(2));
+    let not_member = app.cli(&[
+        "apikey",
+        "create",
+        "--tenant",
+        "acme-corp",
+        "--user",
+        &other_admin,
+        "--role",
+        "viewer",
+    ]);
+    assert_eq!(not_member.status.code(), Some(2));
+    let revoked = app.cli(&["apikey", "revoke", "--user", &admin, key_id]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    assert_eq!(
+        whoami("acme-corp.localhost", &format!("token {credential}"))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+});
+
+fn pkcs8(seed: &[u8; 32]) -> Vec<u8> {
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(seed);
+    der
+}
+
+/// The installation's real signing key (read as an attacker with the database and the master
+/// key would), to make tokens that are well signed but wrong in one claim.
+async fn signing_key(app: &TestApp, kid: &str) -> jsonwebtoken::EncodingKey {
+    let record = app
+        .platform
+        .control()
+        .signing_keys(0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kid == kid)
+        .unwrap();
+    let key =
+        tenantry_store::MasterKey::parse(app.config.master_key.as_ref().unwrap().expose()).unwrap();
+    let seed = key
+        .decrypt(&record.private_key_enc, &format!("jwt-signing-key:{kid}"))
+        .unwrap();
+    jsonwebtoken::EncodingKey::from_ed_der(&pkcs8(&seed.try_into().unwrap()))
+}
+
+// Without a session nothing is shown; another client's member and a too-small role are refused.
+both_backends!(
+    identity_endpoints_refuse_outsiders,
+    |app: TestApp| async move {
+        let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+        let beta_admin = client_with_admin(&app, "Beta Ltd", "beta").await;
+        let anonymous = Browser::new(&app);
+        let mut anonymous = anonymous;
+        for path in [
+            "/api/user/profile",
+            "/api/user/clients",
+            "/api/dashboard/summary",
+            "/api/dashboard/activity",
+            "/api/dashboard/notifications",
+        ] {
+            let page = anonymous.get("portal.localhost", path).await;
+            assert_eq!(page.status, 401, "{path}");
+            assert!(!page.body.contains("acme"), "{path}: {}", page.body);
+        }
+        for path in ["/dashboard", "/select", "/profile", "/console"] {
+            let page = anonymous.get("portal.localhost", path).await;
+            assert_eq!(page.status, 303, "{path}");
+            assert!(page.location().starts_with("/login"), "{path}");
+        }
+        let page = anonymous
+            .get(
+                "acme-corp.localhost",
+                "/api/method/frappe.auth.get_logged_user",
+            )
+            .await;
+        assert_eq!(page.status, 401);
+
+        // Beta's admin signs in on beta's host; that cookie replayed on ACME's host gets nothing.
+        let mut beta = Browser::new(&app);
+        assert_eq!(
+            beta.login("beta.localhost", &beta_admin, PASSWORD)
+                .await
+                .status,
+            303
+        );
+        let beta_cookie = beta.cookie_header("beta.localhost");
+        let res = app
+            .http
+            .get(app.url("/api/method/frappe.auth.get_logged_user"))
+            .header("host", "acme-corp.localhost")
+            .header("cookie", &beta_cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        // And beta's admin cannot sign in on ACME's host at all.
+        assert_eq!(
+            beta.login("acme-corp.localhost", &beta_admin, PASSWORD)
+                .await
+                .status,
+            403
+        );
+
+        // A client admin is not operator staff.
+        let mut b = Browser::new(&app);
+        assert_eq!(
+            b.login("portal.localhost", &admin, PASSWORD).await.status,
+            303
+        );
+        assert_eq!(b.get("portal.localhost", "/console").await.status, 403);
+        // A viewer-role API key cannot be made into more by its holder's higher role.
+        let made = app.cli(&[
+            "apikey",
+            "create",
+            "--tenant",
+            "acme-corp",
+            "--user",
+            &admin,
+            "--role",
+            "viewer",
+        ]);
+        let credential = stdout(&made).lines().last().unwrap().trim().to_owned();
+        let (key, _) = credential.split_once(':').unwrap();
+        let keys = app.platform.control().api_key(key).await.unwrap().unwrap();
+        assert_eq!(keys.role.as_str(), "viewer");
+
+        // Names are escaped wherever they are shown.
+        let p = app
+            .provision("<script>alert(1)</script> Ltd", "xss")
+            .await
+            .unwrap();
+        let token = invitation_token(p.invitation_url.as_deref().unwrap());
+        let page = anonymous
+            .get("portal.localhost", &format!("/invite/{token}"))
+            .await;
+        assert!(!page.body.contains("<script>alert(1)</script>"));
+        assert!(page.body.contains("&#60;script&#62;"), "{}", page.body);
+    }
+);
+
+// Throttling: after the limit even the right password is refused, for known and unknown accounts
+// alike, and the refusal lifts when the window passes.
+both_backends!(
+    login_throttling_engages_and_lifts,
+    |app: TestApp| async move {
+        let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+        app.platform
+            .control()
+            .add_login_failure(&[&format!("account:{admin}")], now() as i64 - 10_000)
+            .await
+            .unwrap();
+        let mut b = Browser::new(&app);
+        let max = app.config.login_throttle_account_max;
+        for _ in 0..max {
+            assert_eq!(
+                b.login("portal.localhost", &admin, "wrong-password-xyz1")
+                    .await
+                    .status,
+                401
+            );
+        }
+        let refused = b.login("portal.localhost", &admin, PASSWORD).await;
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        for _ in 0..max {
+            b.login(
+                "portal.localhost",
+                "ghost@example.com",
+                "wrong-password-xyz1",
+            )
+            .await;
+        }
+        assert_eq!(
+            b.login("portal.localhost", "ghost@example.com", PASSWORD)
+                .await
+                .status,
+            429
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(
+            app.config.login_throttle_window_secs + 1,
+        ))
+        .await;
+        assert_eq!(
+            b.login("portal.localhost", &admin, PASSWORD).await.status,
+            303
+        );
+    }
+);
+
+// State-changing forms without their CSRF token are refused.
+both_backends!(forms_without_csrf_are_refused, |app: TestApp| async move {
+    let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+    let mut b = Browser::new(&app);
+    let no_cookie = b
+        .post(
+            "portal.localhost",
+            "/login",
+            &[("csrf", "abc"), ("email", &admin), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(no_cookie.status, 403);
+    assert_eq!(
+        b.login("portal.localhost", &admin, PASSWORD).await.status,
+        303
+    );
+    for path in [
+        "/logout",
+        "/logout-everywhere",
+        "/profile/password",
+        "/select",
+        "/notifications/read",
+    ] {
+        let res = b.post("portal.localhost", path, &[("csrf", "wrong")]).await;
+        assert_eq!(res.status, 403, "{path}");
+    }
+    // Still signed in: none of those went through.
+    assert_eq!(b.get("portal.localhost", "/profile").await.status, 200);
+});
