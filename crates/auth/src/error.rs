@@ -15,6 +15,8 @@ pub enum AuthError {
     WeakPassword(String),
     #[error("this link is not valid: it is unknown, used or expired")]
     InvitationInvalid,
+    #[error("single sign-on failed: {0}")]
+    SsoFailed(String),
     #[error("the token is not valid")]
     BadToken,
     #[error("you are not signed in")]

@@ -372,6 +372,103 @@ impl Identity {
         })
     }
 
+    /// Signs in someone a provider vouched for: linked by (provider, subject), else by verified
+    /// email, else created if the provider's groups grant them a client. The groups' roles are
+    /// granted; someone with no client at all is refused.
+    pub async fn login_sso(
+        &self,
+        who: &crate::sso::SsoIdentity,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<LoginOutcome> {
+        let mut grants = Vec::new();
+        for (subdomain, role) in &who.grants {
+            if let Some(t) = self.control.tenant_by_subdomain(subdomain).await? {
+                grants.push((t.id, *role));
+            }
+        }
+        let existing = match self
+            .control
+            .linked_user(&who.provider, &who.subject)
+            .await?
+        {
+            Some(id) => self.control.user(id).await?,
+            None => self.control.user_by_email(&who.email).await?,
+        };
+        let refuse = |reason: &'static str| async move {
+            self.audit(
+                &who.email,
+                "login.sso_refused",
+                None,
+                json!({ "provider": who.provider, "reason": reason, "ip": ip }),
+            )
+            .await?;
+            Err::<LoginOutcome, _>(AuthError::Forbidden)
+        };
+        let user = match existing {
+            Some(u) if u.status == "disabled" => return refuse("account disabled").await,
+            Some(u) => u,
+            None if grants.is_empty() => return refuse("no group grants a client").await,
+            None => {
+                let email = Email::parse(&who.email)?;
+                let id = self.control.ensure_user(&email).await?;
+                self.user(id).await?
+            }
+        };
+        if user.status == "invited" {
+            // The provider has verified the address: the invitation's purpose is served.
+            self.control.set_user_status(user.id, "active").await?;
+        }
+        if user.display_name.is_none() {
+            if let Some(name) = &who.name {
+                self.control.set_display_name(user.id, Some(name)).await?;
+            }
+        }
+        self.control
+            .link_identity(&who.provider, &who.subject, user.id)
+            .await?;
+        for (tenant, role) in &grants {
+            if self.control.role_in(user.id, *tenant).await? != Some(*role) {
+                self.control
+                    .grant_membership(user.id, *tenant, *role)
+                    .await?;
+                self.audit(
+                    &user.email,
+                    "sso.role_granted",
+                    Some(*tenant),
+                    json!({ "provider": who.provider, "role": role.as_str() }),
+                )
+                .await?;
+            }
+        }
+        let user = self.user(user.id).await?;
+        if self.control.memberships_of(user.id).await?.is_empty()
+            && Self::platform_role(&user).is_none()
+        {
+            return refuse("no client").await;
+        }
+        let stage = if self.mfa_required(&user).await? {
+            SessionStage::Mfa
+        } else {
+            SessionStage::Active
+        };
+        let session = self
+            .start_session(&user, None, None, stage, false, ip, user_agent)
+            .await?;
+        self.control.record_login(user.id, unix_now()).await?;
+        self.audit(
+            &user.email,
+            "login.sso",
+            None,
+            json!({ "provider": who.provider, "ip": ip }),
+        )
+        .await?;
+        Ok(match stage {
+            SessionStage::Mfa => LoginOutcome::SecondFactor(session),
+            SessionStage::Active => LoginOutcome::Done(session),
+        })
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn start_session(
         &self,

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod error;
 pub mod identity;
 pub mod password;
+pub mod sso;
 pub mod tokens;
 pub mod totp;
 

@@ -66,6 +66,111 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// OpenID Connect providers people can sign in with (`[[oidc]]` tables).
+    pub oidc: Vec<OidcConfig>,
+}
+
+/// One OpenID Connect provider. The client secret is never in the file itself: it is read from
+/// `client_secret_file` or from the environment variable named by `client_secret_env`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The slug in URLs, `[a-z0-9-]`.
+    pub name: String,
+    /// The button text on the sign-in page ("Sign in with …").
+    pub display_name: Option<String>,
+    /// The issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_file: Option<PathBuf>,
+    pub client_secret_env: Option<String>,
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: Vec<String>,
+    /// The claim (in the userinfo answer) that lists the user's groups.
+    #[serde(default = "default_group_claim")]
+    pub group_claim: String,
+    /// Group → `<client subdomain>:<role>`.
+    #[serde(default)]
+    pub group_roles: std::collections::BTreeMap<String, String>,
+    /// Also map groups named `<subdomain>-admins|-managers|-employees|-viewers`.
+    #[serde(default = "default_true")]
+    pub group_convention: bool,
+}
+
+fn default_oidc_scopes() -> Vec<String> {
+    vec!["openid".into(), "email".into(), "profile".into()]
+}
+
+fn default_group_claim() -> String {
+    "groups".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl OidcConfig {
+    /// The provider's settings with its secret read and its mappings parsed.
+    pub fn resolve(&self) -> Result<tenantry_auth::sso::ProviderSettings> {
+        let key = |k: &str| format!("oidc.{}.{k}", self.name);
+        let bad = |k: &str, why: String| PlatformError::Config(format!("{}: {why}", key(k)));
+        let slug_ok = !self.name.is_empty()
+            && self.name.len() <= 40
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !slug_ok {
+            return Err(PlatformError::Config(format!(
+                "oidc.name: {:?} must be 1-40 of a-z, 0-9 and -",
+                self.name
+            )));
+        }
+        if !(self.issuer.starts_with("https://") || self.issuer.starts_with("http://")) {
+            return Err(bad("issuer", "must be an http(s) URL".into()));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(bad("client_id", "must not be empty".into()));
+        }
+        let secret = match (&self.client_secret_file, &self.client_secret_env) {
+            (Some(path), None) => std::fs::read_to_string(path)
+                .map_err(|e| bad("client_secret_file", format!("{}: {e}", path.display())))?
+                .trim()
+                .to_owned(),
+            (None, Some(var)) => std::env::var(var).map_err(|_| {
+                bad(
+                    "client_secret_env",
+                    format!("environment variable {var} is not set"),
+                )
+            })?,
+            _ => {
+                return Err(bad(
+                    "client_secret_file",
+                    "set exactly one of client_secret_file and client_secret_env".into(),
+                ))
+            }
+        };
+        let mut group_roles = std::collections::BTreeMap::new();
+        for (group, target) in &self.group_roles {
+            let parsed = tenantry_auth::sso::parse_group_target(target)
+                .map_err(|e| bad("group_roles", format!("{group}: {e}")))?;
+            group_roles.insert(group.clone(), parsed);
+        }
+        Ok(tenantry_auth::sso::ProviderSettings {
+            name: self.name.clone(),
+            display_name: self
+                .display_name
+                .clone()
+                .unwrap_or_else(|| self.name.clone()),
+            issuer: self.issuer.trim_end_matches('/').to_owned(),
+            client_id: self.client_id.clone(),
+            client_secret: secret,
+            scopes: self.scopes.clone(),
+            group_claim: self.group_claim.clone(),
+            group_roles,
+            group_convention: self.group_convention,
+        })
+    }
 }
 
 impl Default for Config {
@@ -94,6 +199,7 @@ impl Default for Config {
             login_throttle_address_max: 20,
             password_hash_concurrency: 0,
             log_format: "text".into(),
+            oidc: Vec::new(),
         }
     }
 }
@@ -200,6 +306,16 @@ impl Config {
                 "login_throttle_window_secs",
                 "login throttling settings must be at least 1".into(),
             );
+        }
+        let mut names = std::collections::HashSet::new();
+        for provider in &self.oidc {
+            provider.resolve()?;
+            if !names.insert(provider.name.as_str()) {
+                return bad(
+                    "oidc.name",
+                    format!("{:?} is configured twice", provider.name),
+                );
+            }
         }
         if self.tenant_connection_budget == 0 {
             return bad("tenant_connection_budget", "must be at least 1".into());

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tenantry_auth::sso::Sso;
 use tenantry_auth::{AuthSettings, Identity};
 use tenantry_store::control::ControlLocation;
 use tenantry_store::{ControlStore, MasterKey, TenantAdmin, TenantPools};
@@ -20,6 +21,7 @@ struct Inner {
     control: ControlStore,
     pools: TenantPools,
     identity: Identity,
+    sso: Sso,
     key_source: KeySource,
 }
 
@@ -46,6 +48,16 @@ impl Platform {
         let control = ControlStore::open(location).await?;
         control.migrate().await?;
         master_key::verify_against(&control, &key).await?;
+        let providers = config
+            .oidc
+            .iter()
+            .map(|p| p.resolve())
+            .collect::<Result<Vec<_>>>()?;
+        let sso = Sso::new(
+            providers,
+            format!("{}/api/sso/callback", config.portal_url()),
+            key.clone(),
+        )?;
         let identity = Identity::new(
             control.clone(),
             key.clone(),
@@ -70,6 +82,7 @@ impl Platform {
                 control,
                 pools,
                 identity,
+                sso,
                 key_source,
             }),
         })
@@ -89,6 +102,10 @@ impl Platform {
 
     pub fn identity(&self) -> &Identity {
         &self.inner.identity
+    }
+
+    pub fn sso(&self) -> &Sso {
+        &self.inner.sso
     }
 
     pub fn admin(&self) -> &TenantAdmin {

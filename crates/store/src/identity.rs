@@ -435,6 +435,55 @@ impl ControlStore {
         })
     }
 
+    // ---- single sign-on links ----
+
+    pub async fn linked_user(&self, provider: &str, subject: &str) -> Result<Option<UserId>> {
+        let id: Option<String> = on_db!(self.db(), p => sqlx::query_scalar(
+            "SELECT user_id FROM user_identities WHERE provider = $1 AND subject = $2",
+        )
+        .bind(provider)
+        .bind(subject)
+        .fetch_optional(p)
+        .await?);
+        id.map(|i| i.parse().map_err(corrupt)).transpose()
+    }
+
+    pub async fn link_identity(&self, provider: &str, subject: &str, user: UserId) -> Result<()> {
+        on_db!(self.db(), p => sqlx::query(
+            "INSERT INTO user_identities (provider, subject, user_id, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (provider, subject) DO NOTHING",
+        )
+        .bind(provider)
+        .bind(subject)
+        .bind(user.to_string())
+        .bind(unix_now())
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Grants `role` in `tenant` (creating or reactivating the membership).
+    pub async fn grant_membership(
+        &self,
+        user: UserId,
+        tenant: TenantId,
+        role: TenantRole,
+    ) -> Result<()> {
+        on_db!(self.db(), p => sqlx::query(
+            "INSERT INTO memberships (user_id, tenant_id, role, created_at, active) VALUES ($1, $2, $3, $4, TRUE)
+             ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role, active = TRUE",
+        )
+        .bind(user.to_string())
+        .bind(tenant.to_string())
+        .bind(role.as_str())
+        .bind(crate::control::now())
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     // ---- MFA ----
 
     /// Stores a TOTP secret (encrypted) that is not yet confirmed.

@@ -50,6 +50,7 @@ macro_rules! migration {
 pub static CONTROL: &[Migration] = &[
     migration!("control", 1, "0001_init"),
     migration!("control", 2, "0002_identity"),
+    migration!("control", 3, "0003_sso"),
 ];
 
 /// Every tenant database's migrations, oldest first.

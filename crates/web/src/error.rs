@@ -19,6 +19,7 @@ pub fn status_for(e: &PlatformError) -> StatusCode {
             AuthError::InvalidCredentials
             | AuthError::InvalidCode
             | AuthError::BadToken
+            | AuthError::SsoFailed(_)
             | AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::WeakPassword(_) | AuthError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

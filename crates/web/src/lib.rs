@@ -10,6 +10,7 @@ mod host;
 mod pages;
 mod portal;
 mod security;
+mod sso;
 mod suspension;
 
 use axum::routing::get;
@@ -39,6 +40,7 @@ pub fn app(platform: Platform) -> Router {
         portal: portal::sign_in_router()
             .merge(portal::portal_router())
             .merge(api_user::portal_router())
+            .merge(sso::portal_router())
             .merge(api::common_router())
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn_with_state(

@@ -187,6 +187,8 @@ async fn brand(state: &AppState, tenant: Option<&CurrentTenant>) -> Result<Strin
 #[template(path = "login.html")]
 struct LoginPage {
     brand: String,
+    /// Single sign-on providers (name, display name); offered on the portal only.
+    providers: Vec<(String, String)>,
     logo_url: Option<String>,
     csrf: String,
     next: String,
@@ -217,7 +219,13 @@ async fn login_page(
         Some("signed-out") => Some("You are signed out.".to_owned()),
         _ => None,
     };
+    let providers = if tenant.is_none() {
+        state.platform.sso().providers()
+    } else {
+        Vec::new()
+    };
     let page = LoginPage {
+        providers,
         brand,
         logo_url: None,
         csrf,
@@ -299,6 +307,11 @@ async fn login_submit(
         Err(e) => return platform_error_page(e),
     };
     let mut page = LoginPage {
+        providers: if tenant.is_none() {
+            state.platform.sso().providers()
+        } else {
+            Vec::new()
+        },
         brand,
         logo_url: None,
         csrf: form.csrf,

@@ -13,19 +13,19 @@ use crate::support::{invitation_token, stdout, TestApp};
 const PASSWORD: &str = "plum-Velvet-orbit-91";
 
 /// A browser: cookies kept per host, redirects not followed.
-struct Browser<'a> {
+pub struct Browser<'a> {
     app: &'a TestApp,
     cookies: HashMap<String, HashMap<String, String>>,
 }
 
-struct Page {
-    status: u16,
-    body: String,
-    headers: HeaderMap,
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub headers: HeaderMap,
 }
 
 impl Page {
-    fn location(&self) -> String {
+    pub fn location(&self) -> String {
         self.headers
             .get(LOCATION)
             .map(|v| v.to_str().unwrap().to_owned())
@@ -47,7 +47,7 @@ fn field_value(body: &str, marker: &str) -> String {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             cookies: HashMap::new(),
@@ -84,7 +84,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn send(&mut self, host: &str, req: reqwest::RequestBuilder) -> Page {
+    pub async fn send(&mut self, host: &str, req: reqwest::RequestBuilder) -> Page {
         let res = req
             .header("host", host)
             .header("cookie", self.cookie_header(host))
@@ -101,7 +101,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, host: &str, path: &str) -> Page {
+    pub async fn get(&mut self, host: &str, path: &str) -> Page {
         let req = self.app.http.get(self.app.url(path));
         self.send(host, req).await
     }

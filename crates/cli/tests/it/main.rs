@@ -9,5 +9,7 @@ mod identity;
 mod isolation;
 mod lifecycle;
 mod migrate;
+mod oidc_provider;
 mod provisioning;
 mod routing;
+mod sso;

@@ -68,6 +68,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with a last say on the configuration.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("tt_{}_", random_hex(4));
         let mut config = Config {
@@ -88,6 +93,7 @@ impl TestApp {
         } else {
             None
         };
+        configure(&mut config);
         let platform = Platform::open(config.clone()).await.unwrap();
         if backend == Backend::Postgres {
             servers::add(&platform, &postgres_admin_url(), Some("test"), "test")
