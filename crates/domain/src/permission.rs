@@ -123,6 +123,15 @@ impl Service {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Erp => "erp",
+            Service::Pos => "pos",
+            Service::Webmail => "webmail",
+            Service::Reports => "reports",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Service::Erp => "ERP",

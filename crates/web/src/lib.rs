@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod health;
 mod host;
+mod openapi;
 mod pages;
 mod portal;
 mod security;

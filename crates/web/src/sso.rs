@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
-use serde_json::json;
 use tenantry_auth::{AuthError, LoginOutcome};
 use tenantry_platform::PlatformError;
 
@@ -82,13 +81,22 @@ async fn start_link(
     }
 }
 
-#[derive(Deserialize)]
-struct StartBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StartBody {
     provider: String,
     next: Option<String>,
 }
 
-async fn start_api(
+/// The provider's authorization URL, for the client to send the browser to.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SsoStarted {
+    authorization_url: String,
+}
+
+#[utoipa::path(post, path = "/api/sso/login", tag = "single sign-on", request_body = StartBody,
+    responses((status = 200, body = SsoStarted, description = "also sets the pending-login cookie"),
+        (status = 404, body = crate::api_user::ErrorBody, description = "no such provider")))]
+pub async fn start_api(
     State(state): State<AppState>,
     body: Result<Json<StartBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
@@ -105,8 +113,10 @@ async fn start_api(
         .await
     {
         Ok(started) => {
-            let mut res =
-                Json(json!({ "authorization_url": started.authorization_url })).into_response();
+            let mut res = Json(SsoStarted {
+                authorization_url: started.authorization_url,
+            })
+            .into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 pending_cookie(&state, &started.pending, 600),
@@ -118,7 +128,7 @@ async fn start_api(
 }
 
 #[derive(Deserialize)]
-struct CallbackQuery {
+pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
@@ -135,7 +145,11 @@ fn pending_from(headers: &HeaderMap) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-async fn callback(
+#[utoipa::path(get, path = "/api/sso/callback", tag = "single sign-on",
+    params(("code" = Option<String>, Query), ("state" = Option<String>, Query), ("error" = Option<String>, Query)),
+    responses((status = 303, description = "signed in: the session cookie is set"),
+        (status = 401, description = "wrong state, refused code, invalid ID token, unverified email, or no access")))]
+pub async fn callback(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -208,7 +222,17 @@ async fn callback(
     res
 }
 
-async fn logout(State(state): State<AppState>, s: AnySession, headers: HeaderMap) -> Response {
+/// The end of a session.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LoggedOut {
+    logged_out: bool,
+}
+
+#[utoipa::path(post, path = "/api/sso/logout", tag = "single sign-on",
+    params(("X-CSRF-Token" = String, Header, description = "the session's CSRF token")),
+    responses((status = 200, body = LoggedOut), (status = 401, description = "no session"),
+        (status = 403, body = crate::api_user::ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, s: AnySession, headers: HeaderMap) -> Response {
     let csrf_ok = headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
@@ -222,7 +246,7 @@ async fn logout(State(state): State<AppState>, s: AnySession, headers: HeaderMap
     if let Err(e) = state.platform.identity().logout(&s.session).await {
         return AppError::from(PlatformError::from(e)).into_response();
     }
-    let mut res = Json(json!({ "logged_out": true })).into_response();
+    let mut res = Json(LoggedOut { logged_out: true }).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         clear_session_cookie(state.platform.config()),

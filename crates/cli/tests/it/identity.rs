@@ -759,3 +759,32 @@ both_backends!(forms_without_csrf_are_refused, |app: TestApp| async move {
     // Still signed in: none of those went through.
     assert_eq!(b.get("portal.localhost", "/profile").await.status, 200);
 });
+
+// The OpenAPI document is served on every host and describes every JSON endpoint.
+both_backends!(openapi_document_lists_the_api, |app: TestApp| async move {
+    app.provision("ACME Corp", "acme-corp").await.unwrap();
+    for host in ["portal.localhost", "acme-corp.localhost", "localhost"] {
+        let (status, body) = app.get(host, "/api/openapi.json").await;
+        assert_eq!(status, 200, "{host}");
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        for path in [
+            "/api/method/ping",
+            "/api/user/profile",
+            "/api/user/clients",
+            "/api/user/select-client",
+            "/api/dashboard/summary",
+            "/api/dashboard/activity",
+            "/api/dashboard/notifications",
+            "/api/dashboard/notifications/read",
+            "/api/sso/login",
+            "/api/sso/callback",
+            "/api/sso/logout",
+            "/api/method/frappe.auth.get_logged_user",
+            "/.well-known/jwks.json",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path} missing");
+        }
+        assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
+    }
+});
