@@ -165,3 +165,136 @@ pub async fn revoke_api_key(platform: &Platform, email: &str, key: &str) -> Resu
         .ok_or_else(|| PlatformError::NotFound(format!("user {email}")))?;
     Ok(platform.identity().revoke_api_key(&user, key).await?)
 }
+
+/// A new member's invitation: the link to pass on (shown once).
+#[derive(Debug, Serialize)]
+pub struct InvitedMember {
+    pub email: String,
+    pub role: &'static str,
+    /// `None` when the person already has a password: they just gain the membership.
+    pub invitation_url: Option<String>,
+}
+
+/// Invites `email` into `tenant` with `role`, within the plan's user limit.
+pub async fn invite_member(
+    platform: &Platform,
+    tenant: TenantId,
+    email: &str,
+    role: TenantRole,
+    actor: &str,
+) -> Result<InvitedMember> {
+    let email = Email::parse(email)?;
+    let control = platform.control();
+    let record = control
+        .tenant(tenant)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound("client".into()))?;
+    let user = control.ensure_user(&email).await?;
+    let already = control.role_in(user, tenant).await?.is_some();
+    if !already {
+        if let Some(max) = control.plan(&record.plan).await?.and_then(|p| p.max_users) {
+            if control.active_member_count(tenant).await? >= max {
+                return Err(PlatformError::Refused(format!(
+                    "the {} plan allows {max} users; deactivate someone or change plan first",
+                    record.plan.as_str()
+                )));
+            }
+        }
+    }
+    control.grant_membership(user, tenant, role).await?;
+    control
+        .append_audit(
+            actor,
+            "member.invited",
+            Some(tenant),
+            &serde_json::json!({ "email": email.as_str(), "role": role.as_str() }),
+        )
+        .await?;
+    let has_password = control
+        .user(user)
+        .await?
+        .is_some_and(|u| u.password_hash.is_some());
+    let invitation_url = if has_password {
+        None
+    } else {
+        Some(issue_invitation(platform, user, Some(tenant), Some(role)).await?)
+    };
+    Ok(InvitedMember {
+        email: email.as_str().to_owned(),
+        role: role.as_str(),
+        invitation_url,
+    })
+}
+
+/// Refuses a change that would leave the client without an active admin.
+async fn keep_an_admin(platform: &Platform, tenant: TenantId, user: UserId) -> Result<()> {
+    let members = platform.control().members(tenant).await?;
+    let other_admins = members
+        .iter()
+        .filter(|m| m.active && m.role == TenantRole::Admin && m.user_id != user)
+        .count();
+    if other_admins == 0 {
+        return Err(PlatformError::Refused(
+            "a client needs at least one active admin; make someone else admin first".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn change_member_role(
+    platform: &Platform,
+    tenant: TenantId,
+    user: UserId,
+    role: TenantRole,
+    actor: &str,
+) -> Result<()> {
+    let control = platform.control();
+    let current = control
+        .role_in(user, tenant)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound("member".into()))?;
+    if current == TenantRole::Admin && role != TenantRole::Admin {
+        keep_an_admin(platform, tenant, user).await?;
+    }
+    control.grant_membership(user, tenant, role).await?;
+    control
+        .append_audit(
+            actor,
+            "member.role_changed",
+            Some(tenant),
+            &serde_json::json!({ "user": user.to_string(), "from": current.as_str(), "to": role.as_str() }),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Deactivates (or reactivates) a membership. A deactivated member's sessions, tokens and API
+/// keys stop working in this client at once: every check reads the membership.
+pub async fn set_member_active(
+    platform: &Platform,
+    tenant: TenantId,
+    user: UserId,
+    active: bool,
+    actor: &str,
+) -> Result<()> {
+    let control = platform.control();
+    if !active && control.role_in(user, tenant).await? == Some(TenantRole::Admin) {
+        keep_an_admin(platform, tenant, user).await?;
+    }
+    if !control.set_membership_active(user, tenant, active).await? {
+        return Err(PlatformError::NotFound("member".into()));
+    }
+    control
+        .append_audit(
+            actor,
+            if active {
+                "member.reactivated"
+            } else {
+                "member.deactivated"
+            },
+            Some(tenant),
+            &serde_json::json!({ "user": user.to_string() }),
+        )
+        .await?;
+    Ok(())
+}

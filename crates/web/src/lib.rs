@@ -13,6 +13,7 @@ mod portal;
 mod security;
 mod sso;
 mod suspension;
+mod team;
 
 use axum::routing::get;
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn app(platform: Platform) -> Router {
             .merge(portal::portal_router())
             .merge(api_user::portal_router())
             .merge(sso::portal_router())
+            .merge(team::portal_router())
             .merge(api::common_router())
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn_with_state(

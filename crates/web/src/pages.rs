@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -10,12 +10,15 @@ use tenantry_domain::money::Currency;
 use tenantry_domain::Money;
 use tenantry_platform::PlatformError;
 use tenantry_store::control::PlanRecord;
+use tenantry_store::identity::ContactMessage;
 
 use crate::error::status_for;
 use crate::AppState;
 
 pub fn landing_router() -> Router<AppState> {
-    Router::new().route("/", get(landing))
+    Router::new()
+        .route("/", get(landing))
+        .route("/contact", axum::routing::post(contact))
 }
 
 pub async fn stylesheet() -> impl IntoResponse {
@@ -134,22 +137,114 @@ struct Landing {
     operator: String,
     portal_url: String,
     plans: Vec<PlanView>,
+    csrf: String,
+    contact_notice: Option<String>,
+    contact_error: Option<String>,
 }
 
-async fn landing(State(state): State<AppState>) -> Response {
+async fn landing_page(
+    state: &AppState,
+    csrf: String,
+    status: StatusCode,
+    contact_notice: Option<String>,
+    contact_error: Option<String>,
+) -> Response {
     let p = &state.platform;
     let loaded =
         async { Ok::<_, PlatformError>((p.operator_name().await?, p.control().plans().await?)) }
             .await;
     match loaded {
         Ok((operator, plans)) => render(
-            StatusCode::OK,
+            status,
             &Landing {
                 operator,
                 portal_url: p.config().portal_url(),
                 plans: plans.into_iter().map(PlanView::from).collect(),
+                csrf,
+                contact_notice,
+                contact_error,
             },
         ),
         Err(e) => platform_error_page(e),
     }
+}
+
+async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (csrf, cookie) = crate::portal::form_token(&state, &headers);
+    crate::portal::with_cookie(
+        landing_page(&state, csrf, StatusCode::OK, None, None).await,
+        cookie,
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The landing page's contact form: stored for the operator, acknowledged to the sender.
+async fn contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<ContactForm>,
+) -> Response {
+    if !crate::portal::pre_session_csrf_ok(&headers, &form.csrf) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "This form is out of date or did not come from this site. Go back, reload the page and try again.",
+        );
+    }
+    let clean = |s: &str, max: usize| -> Option<String> {
+        let t = s.trim();
+        (!t.is_empty() && t.chars().count() <= max).then(|| t.to_owned())
+    };
+    let name = clean(&form.name, 120).filter(|n| !n.chars().any(char::is_control));
+    let email = tenantry_domain::Email::parse(&form.email).ok();
+    let message = clean(&form.message, 4000);
+    let company = clean(&form.company, 120).filter(|c| !c.chars().any(char::is_control));
+    let (Some(name), Some(email), Some(message)) = (name, email, message) else {
+        return landing_page(
+            &state,
+            form.csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some("Please give your name (up to 120 characters), a valid email address and a message (up to 4,000 characters).".into()),
+        )
+        .await;
+    };
+    let stored = state
+        .platform
+        .control()
+        .insert_contact_message(&ContactMessage {
+            name: &name,
+            email: email.as_str(),
+            company: company.as_deref(),
+            message: &message,
+            ip: None,
+        })
+        .await;
+    if let Err(e) = stored {
+        return platform_error_page(e.into());
+    }
+    landing_page(
+        &state,
+        form.csrf,
+        StatusCode::OK,
+        Some(format!(
+            "Thank you, {name}: your message has reached us, and we will reply to {}.",
+            email.as_str()
+        )),
+        None,
+    )
+    .await
 }

@@ -27,7 +27,7 @@ use crate::AppState;
 
 /// The cookie that carries the CSRF token of forms shown before there is a session (login,
 /// invitation): the form must echo it.
-const PRE_SESSION_CSRF: &str = "tenantry_form";
+pub(crate) const PRE_SESSION_CSRF: &str = "tenantry_form";
 
 /// Sign-in routes every host with people on it serves (portal and tenant hosts).
 pub fn sign_in_router() -> Router<AppState> {
@@ -58,6 +58,7 @@ pub fn portal_router() -> Router<AppState> {
         .route("/mfa/setup", get(mfa_setup_page).post(mfa_setup_submit))
         .route("/logout-everywhere", post(logout_everywhere))
         .route("/console", get(console))
+        .route("/console/provision", post(console_provision))
 }
 
 pub fn tenant_router() -> Router<AppState> {
@@ -88,7 +89,7 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn pre_session_csrf(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn pre_session_csrf(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -100,7 +101,7 @@ fn pre_session_csrf(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The pre-session CSRF token to put in a form, and the cookie to set if it is new.
-fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(crate) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     if let Some(t) = pre_session_csrf(headers).filter(|t| t.len() == 32) {
         return (t, None);
     }
@@ -114,12 +115,12 @@ fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderVa
     (t, HeaderValue::from_str(&c.to_string()).ok())
 }
 
-fn pre_session_csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+pub(crate) fn pre_session_csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
     pre_session_csrf(headers)
         .is_some_and(|t| tenantry_auth::constant_time_eq(t.as_bytes(), submitted.as_bytes()))
 }
 
-fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(c) = cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -1486,33 +1487,44 @@ struct ConsoleRow {
 struct ConsolePage {
     operator: String,
     clients: Vec<ConsoleRow>,
+    plans: Vec<String>,
+    can_provision: bool,
+    notice: Option<String>,
+    error: Option<String>,
     csrf: String,
     staff: bool,
     user_email: String,
 }
 
-async fn console(State(state): State<AppState>, u: PortalUser) -> Response {
-    if tenantry_auth::Identity::platform_role(&u.user).is_none() {
+async fn console_view(
+    state: &AppState,
+    u: &PortalUser,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let Some(role) = tenantry_auth::Identity::platform_role(&u.user) else {
         return error_response(
             StatusCode::FORBIDDEN,
             "Not allowed",
             "The console is for the operator's staff.",
         );
-    }
+    };
     let p = &state.platform;
     let loaded = async {
         Ok::<_, PlatformError>((
             p.operator_name().await?,
             p.control().tenant_summaries().await?,
+            p.control().plans().await?,
         ))
     }
     .await;
-    let (operator, summaries) = match loaded {
+    let (operator, summaries, plans) = match loaded {
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
     render(
-        StatusCode::OK,
+        status,
         &ConsolePage {
             operator,
             clients: summaries
@@ -1532,9 +1544,96 @@ async fn console(State(state): State<AppState>, u: PortalUser) -> Response {
                         .unwrap_or_else(|| "—".into()),
                 })
                 .collect(),
+            plans: plans
+                .into_iter()
+                .map(|p| p.code.as_str().to_owned())
+                .collect(),
+            can_provision: role.can_operate(),
+            notice,
+            error,
             csrf: u.session.csrf_token.clone(),
             staff: true,
             user_email: u.user.email.clone(),
         },
     )
+}
+
+async fn console(State(state): State<AppState>, u: PortalUser) -> Response {
+    console_view(&state, &u, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+struct ProvisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    subdomain: String,
+    #[serde(default)]
+    admin_email: String,
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    domain: String,
+}
+
+/// Provisions through the same service as `tenantry client provision`.
+async fn console_provision(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Form(form): Form<ProvisionForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&u.session, &form.csrf) {
+        return r;
+    }
+    if !tenantry_auth::Identity::platform_role(&u.user).is_some_and(|r| r.can_operate()) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Only superadmins provision clients.",
+        );
+    }
+    let domains: Vec<String> = match form.domain.trim() {
+        "" => Vec::new(),
+        d => vec![d.to_owned()],
+    };
+    let result = async {
+        let req = tenantry_platform::provisioning::ProvisionRequest::parse(
+            &form.name,
+            &form.subdomain,
+            &form.admin_email,
+            &form.plan,
+            &domains,
+        )?;
+        tenantry_platform::provisioning::provision(&state.platform, &req, &u.user.email).await
+    }
+    .await;
+    match result {
+        Ok(done) => {
+            let link = done
+                .invitation_url
+                .map(|l| format!(" Send the admin this one-time link: {l}"))
+                .unwrap_or_default();
+            console_view(
+                &state,
+                &u,
+                StatusCode::OK,
+                Some(format!(
+                    "Provisioned {} at {}.{link}",
+                    form.name.trim(),
+                    done.url
+                )),
+                None,
+            )
+            .await
+        }
+        Err(e) => {
+            let status = crate::error::status_for(&e);
+            if status.is_server_error() {
+                return platform_error_page(e);
+            }
+            console_view(&state, &u, status, None, Some(e.to_string())).await
+        }
+    }
 }

@@ -788,3 +788,363 @@ both_backends!(openapi_document_lists_the_api, |app: TestApp| async move {
         assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
     }
 });
+
+// A client's admin manages its people; nobody else does; the last admin stays; plan limits hold.
+both_backends!(team_management, |app: TestApp| async move {
+    let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("portal.localhost", &admin, PASSWORD).await.status,
+        303
+    );
+    b.get("portal.localhost", "/").await;
+    let team = b.get("portal.localhost", "/team").await;
+    assert_eq!(team.status, 200, "{}", team.body);
+    let csrf = team.csrf();
+    let invited = b
+        .post(
+            "portal.localhost",
+            "/team/invite",
+            &[
+                ("csrf", &csrf),
+                ("email", "emma@acme.example"),
+                ("role", "employee"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    let link = field_value(&invited.body, "it is shown only now): <code>")
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = invitation_token(&link);
+    app.platform
+        .identity()
+        .accept_invitation(&token, PASSWORD)
+        .await
+        .unwrap();
+
+    // The employee signs in and cannot manage people.
+    let mut emma = Browser::new(&app);
+    assert_eq!(
+        emma.login("portal.localhost", "emma@acme.example", PASSWORD)
+            .await
+            .status,
+        303
+    );
+    emma.get("portal.localhost", "/").await;
+    assert_eq!(emma.get("portal.localhost", "/team").await.status, 403);
+    let emma_csrf = emma.get("portal.localhost", "/profile").await.csrf();
+    let tenant = app
+        .platform
+        .control()
+        .tenant_by_subdomain("acme-corp")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin_id = app
+        .platform
+        .control()
+        .user_by_email(&admin)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let sneaky = emma
+        .post(
+            "portal.localhost",
+            "/team/role",
+            &[
+                ("csrf", &emma_csrf),
+                ("user", &admin_id),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(sneaky.status, 403);
+
+    // The last admin cannot demote or deactivate themselves.
+    let demote = b
+        .post(
+            "portal.localhost",
+            "/team/role",
+            &[("csrf", &csrf), ("user", &admin_id), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(demote.status, 409, "{}", demote.body);
+    let leave = b
+        .post(
+            "portal.localhost",
+            "/team/active",
+            &[("csrf", &csrf), ("user", &admin_id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(leave.status, 409);
+
+    // Deactivating someone shuts their access at once, keys included.
+    let made = app.cli(&[
+        "apikey",
+        "create",
+        "--tenant",
+        "acme-corp",
+        "--user",
+        "emma@acme.example",
+        "--role",
+        "employee",
+    ]);
+    let credential = stdout(&made).lines().last().unwrap().trim().to_owned();
+    let emma_id = app
+        .platform
+        .control()
+        .user_by_email("emma@acme.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let off = b
+        .post(
+            "portal.localhost",
+            "/team/active",
+            &[("csrf", &csrf), ("user", &emma_id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let res = app
+        .http
+        .get(app.url("/api/method/frappe.auth.get_logged_user"))
+        .header("host", "acme-corp.localhost")
+        .header("authorization", format!("token {credential}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        app.platform
+            .control()
+            .role_in(emma_id.parse().unwrap(), tenant.id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // MFA required for the client: an admin's setting.
+    let saved = b
+        .post(
+            "portal.localhost",
+            "/team/mfa",
+            &[("csrf", &csrf), ("required", "1")],
+        )
+        .await;
+    assert_eq!(saved.status, 200);
+    assert!(app
+        .platform
+        .control()
+        .tenant_mfa_required(tenant.id)
+        .await
+        .unwrap());
+
+    // Plan limits: basic allows 5 users.
+    let basic = tenantry_platform::provisioning::ProvisionRequest::parse(
+        "Small Co",
+        "small",
+        "boss@small.example",
+        "basic",
+        &[],
+    )
+    .unwrap();
+    let small = tenantry_platform::provisioning::provision(&app.platform, &basic, "test")
+        .await
+        .unwrap();
+    for i in 0..4 {
+        tenantry_platform::accounts::invite_member(
+            &app.platform,
+            small.tenant_id,
+            &format!("p{i}@small.example"),
+            tenantry_domain::TenantRole::Viewer,
+            "test",
+        )
+        .await
+        .unwrap();
+    }
+    let over = tenantry_platform::accounts::invite_member(
+        &app.platform,
+        small.tenant_id,
+        "p5@small.example",
+        tenantry_domain::TenantRole::Viewer,
+        "test",
+    )
+    .await;
+    assert!(
+        matches!(over, Err(tenantry_platform::PlatformError::Refused(_))),
+        "{over:?}"
+    );
+});
+
+// The landing page's contact form: stored, acknowledged, validated.
+both_backends!(contact_form, |app: TestApp| async move {
+    let mut b = Browser::new(&app);
+    let landing = b.get("localhost", "/").await;
+    let csrf = landing.csrf();
+    let bad = b
+        .post(
+            "localhost",
+            "/contact",
+            &[
+                ("csrf", &csrf),
+                ("name", "Ann"),
+                ("email", "not-an-email"),
+                ("message", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let forged = b
+        .post(
+            "localhost",
+            "/contact",
+            &[
+                ("csrf", "nope"),
+                ("name", "Ann"),
+                ("email", "ann@shop.example"),
+                ("message", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        app.platform
+            .control()
+            .contact_message_count()
+            .await
+            .unwrap(),
+        0
+    );
+    let ok = b
+        .post(
+            "localhost",
+            "/contact",
+            &[
+                ("csrf", &csrf),
+                ("name", "Ann <b>"),
+                ("email", "ann@shop.example"),
+                ("company", "Ann's Shop"),
+                ("message", "Do you do payroll?"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+    assert!(
+        ok.body.contains("Thank you, Ann &#60;b&#62;"),
+        "{}",
+        ok.body
+    );
+    assert_eq!(
+        app.platform
+            .control()
+            .contact_message_count()
+            .await
+            .unwrap(),
+        1
+    );
+});
+
+// Operator staff: MFA is enrolled at first sign-in; the console lists clients and provisions.
+both_backends!(operator_console, |app: TestApp| async move {
+    client_with_admin(&app, "ACME Corp", "acme-corp").await;
+    let made = app.cli(&[
+        "user",
+        "staff",
+        "--email",
+        "ops@byrne.example",
+        "--role",
+        "superadmin",
+    ]);
+    assert!(made.status.success(), "{made:?}");
+    let out = stdout(&made);
+    let link = out
+        .split("password link: ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    app.platform
+        .identity()
+        .accept_invitation(&invitation_token(&link), PASSWORD)
+        .await
+        .unwrap();
+
+    let mut b = Browser::new(&app);
+    let pw = b
+        .login("portal.localhost", "ops@byrne.example", PASSWORD)
+        .await;
+    assert!(
+        pw.location().starts_with("/mfa"),
+        "staff must pass MFA: {}",
+        pw.location()
+    );
+    assert!(b
+        .get("portal.localhost", "/console")
+        .await
+        .location()
+        .starts_with("/mfa"));
+    let enrol = b.get("portal.localhost", "/mfa").await;
+    assert!(enrol.body.contains("Set up your authenticator"));
+    let marker = "Enter this key: <code>";
+    let at = enrol.body.find(marker).unwrap() + marker.len();
+    let secret = enrol.body[at..].split('<').next().unwrap().to_owned();
+    let code = totp_code(&secret, now());
+    let done = b
+        .post(
+            "portal.localhost",
+            "/mfa",
+            &[("csrf", &enrol.csrf()), ("code", &code)],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("recovery codes"));
+
+    let console = b.get("portal.localhost", "/console").await;
+    assert_eq!(console.status, 200, "{}", console.body);
+    assert!(console.body.contains("ACME Corp") && console.body.contains("acme-corp.localhost"));
+    let csrf = console.csrf();
+    let bad = b
+        .post(
+            "portal.localhost",
+            "/console/provision",
+            &[
+                ("csrf", &csrf),
+                ("name", "New Co"),
+                ("subdomain", "Bad_Sub"),
+                ("admin_email", "a@new.example"),
+                ("plan", "basic"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let ok = b
+        .post(
+            "portal.localhost",
+            "/console/provision",
+            &[
+                ("csrf", &csrf),
+                ("name", "New Co"),
+                ("subdomain", "new-co"),
+                ("admin_email", "a@new.example"),
+                ("plan", "basic"),
+                ("domain", ""),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("Provisioned New Co") && ok.body.contains("/invite/"));
+    assert!(app
+        .platform
+        .control()
+        .tenant_by_subdomain("new-co")
+        .await
+        .unwrap()
+        .is_some());
+});
