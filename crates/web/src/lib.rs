@@ -33,6 +33,7 @@ pub struct AppState {
 /// The whole application. Requests first meet the health endpoints (answered on any host, for
 /// load balancers), then are dispatched by host to the landing, portal or tenant router.
 pub fn app(platform: Platform) -> Router {
+    let tls = platform.config().is_tls();
     let state = AppState { platform };
     let surfaces = host::Surfaces {
         landing: pages::landing_router()
@@ -72,7 +73,7 @@ pub fn app(platform: Platform) -> Router {
         .route("/assets/app.css", get(pages::stylesheet))
         .fallback(host::dispatch)
         .with_state((state, surfaces))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(tls, security::headers))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(host::span_for_request))

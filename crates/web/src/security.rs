@@ -1,11 +1,13 @@
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
 /// Headers every response carries: no framing, no inline script, no MIME sniffing, and no
 /// referrer beyond the origin.
-pub async fn headers(req: Request, next: Next) -> Response {
+/// Behind TLS (`public_scheme = "https"`) browsers are also told to use HTTPS only, for a year,
+/// on every subdomain too.
+pub async fn headers(State(tls): State<bool>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -21,5 +23,11 @@ pub async fn headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
+    if tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     res
 }

@@ -1148,3 +1148,33 @@ both_backends!(operator_console, |app: TestApp| async move {
         .unwrap()
         .is_some());
 });
+
+// Behind TLS the session cookie is `__Host-`, Secure, HttpOnly, SameSite=Lax, host-only; HSTS is
+// sent. Without TLS neither Secure nor HSTS (browsers would drop a Secure cookie over http).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_and_hsts_follow_tls() {
+    for tls in [true, false] {
+        let app = TestApp::spawn_with(crate::support::Backend::Sqlite, |c| {
+            c.public_scheme = if tls { "https" } else { "http" }.into();
+        })
+        .await;
+        let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+        let mut b = Browser::new(&app);
+        let res = b.login("portal.localhost", &admin, PASSWORD).await;
+        assert_eq!(res.status, 303);
+        let cookie = res
+            .headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.contains("_session="))
+            .unwrap();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+        assert_eq!(cookie.starts_with("__Host-tenantry_session="), tls, "{cookie}");
+        assert_eq!(cookie.contains("Secure"), tls, "{cookie}");
+        assert_eq!(res.headers.contains_key("strict-transport-security"), tls);
+        // The cookie works under its name.
+        assert_eq!(b.get("portal.localhost", "/profile").await.status, 200);
+    }
+}
