@@ -2,6 +2,7 @@
 //! people in and out, check their second factor, hand them from the portal to a tenant's host,
 //! and decide what they may do in a tenant.
 
+use moka::sync::Cache;
 use serde_json::json;
 use tenantry_domain::{Email, PlatformRole, TenantId, TenantRole, UserId};
 use tenantry_store::identity::{
@@ -36,6 +37,10 @@ pub struct AuthSettings {
     pub mfa_issuer: String,
     /// Password hashes computed at once.
     pub hash_concurrency: usize,
+    /// How long sessions, users and memberships read on one node may be reused before they are
+    /// read again (0: never reused). Changes made through this node are seen at once; changes
+    /// made on another node within this many seconds.
+    pub cache_secs: u64,
 }
 
 impl Default for AuthSettings {
@@ -50,6 +55,7 @@ impl Default for AuthSettings {
             throttle_address_max: 20,
             mfa_issuer: "Tenantry".into(),
             hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cache_secs: 5,
         }
     }
 }
@@ -96,6 +102,44 @@ pub struct Identity {
     settings: AuthSettings,
     hasher: PasswordHasherPool,
     tokens: TokenService,
+    cache: Option<ReadCache>,
+}
+
+/// What every authenticated request reads, kept for `cache_secs`: without it each request costs
+/// several control-plane queries. Any change made through this node empties it.
+#[derive(Clone)]
+struct ReadCache {
+    sessions: Cache<String, SessionRecord>,
+    users: Cache<UserId, UserRecord>,
+    roles: Cache<(UserId, TenantId), Option<TenantRole>>,
+    /// Verified tokens by their text: a token's signature is checked once.
+    grants: Cache<String, crate::tokens::TokenGrant>,
+}
+
+impl ReadCache {
+    fn new(secs: u64) -> Self {
+        let ttl = std::time::Duration::from_secs(secs);
+        Self {
+            sessions: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
+            users: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
+            roles: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
+            grants: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(
+                    crate::tokens::MAX_TOKEN_TTL_SECS.unsigned_abs(),
+                ))
+                .build(),
+        }
+    }
 }
 
 fn totp_context(user: UserId) -> String {
@@ -124,13 +168,25 @@ impl Identity {
             token_issuer,
             crate::tokens::MAX_TOKEN_TTL_SECS,
         );
+        let cache = (settings.cache_secs > 0).then(|| ReadCache::new(settings.cache_secs));
         Ok(Self {
             control,
             master_key,
             settings,
             hasher,
             tokens,
+            cache,
         })
+    }
+
+    /// Forgets every cached session, user and role: called after any change to them (by this
+    /// service, or by the platform's people management).
+    pub fn changed(&self) {
+        if let Some(c) = &self.cache {
+            c.sessions.invalidate_all();
+            c.users.invalidate_all();
+            c.roles.invalidate_all();
+        }
     }
 
     pub fn tokens(&self) -> &TokenService {
@@ -175,6 +231,7 @@ impl Identity {
             .accept_invitation(&token_hash, &hash)
             .await?
             .ok_or(AuthError::InvitationInvalid)?;
+        self.changed();
         self.audit(
             &invitation.email,
             "user.invitation_accepted",
@@ -203,6 +260,7 @@ impl Identity {
         check_strength(new, &user.email)?;
         let hash = self.hasher.hash(new).await?;
         self.control.set_password_hash(user.id, &hash).await?;
+        self.changed();
         for s in self.control.user_sessions(user.id).await? {
             if Some(s.id_hash.as_str()) != keep_session && s.origin_hash.as_deref() != keep_session
             {
@@ -214,10 +272,33 @@ impl Identity {
     }
 
     pub async fn user(&self, id: UserId) -> Result<UserRecord> {
-        self.control
+        if let Some(u) = self.cache.as_ref().and_then(|c| c.users.get(&id)) {
+            return Ok(u);
+        }
+        let user = self
+            .control
             .user(id)
             .await?
-            .ok_or_else(|| AuthError::NotFound("user".into()))
+            .ok_or_else(|| AuthError::NotFound("user".into()))?;
+        if let Some(c) = &self.cache {
+            c.users.insert(id, user.clone());
+        }
+        Ok(user)
+    }
+
+    async fn role_in(&self, user: UserId, tenant: TenantId) -> Result<Option<TenantRole>> {
+        if let Some(r) = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.roles.get(&(user, tenant)))
+        {
+            return Ok(r);
+        }
+        let role = self.control.role_in(user, tenant).await?;
+        if let Some(c) = &self.cache {
+            c.roles.insert((user, tenant), role);
+        }
+        Ok(role)
     }
 
     pub fn platform_role(user: &UserRecord) -> Option<PlatformRole> {
@@ -236,7 +317,7 @@ impl Identity {
         if !user.is_active() {
             return Ok(None);
         }
-        if let Some(role) = self.control.role_in(user.id, tenant).await? {
+        if let Some(role) = self.role_in(user.id, tenant).await? {
             return Ok(Some(TenantAccess {
                 role,
                 as_staff: false,
@@ -427,6 +508,7 @@ impl Identity {
         self.control
             .link_identity(&who.provider, &who.subject, user.id)
             .await?;
+        self.changed();
         for (tenant, role) in &grants {
             if self.control.role_in(user.id, *tenant).await? != Some(*role) {
                 self.control
@@ -516,12 +598,18 @@ impl Identity {
             return Ok(None);
         }
         let id_hash = sha256_hex(token);
-        let Some(mut s) = self.control.session(&id_hash).await? else {
-            return Ok(None);
+        let cached = self.cache.as_ref().and_then(|c| c.sessions.get(&id_hash));
+        let mut s = match cached {
+            Some(s) => s,
+            None => match self.control.session(&id_hash).await? {
+                Some(s) => s,
+                None => return Ok(None),
+            },
         };
         let now = unix_now();
         if now >= s.expires_at {
             self.control.delete_session(&id_hash).await?;
+            self.changed();
             return Ok(None);
         }
         if now - s.last_seen_at >= 60 {
@@ -530,6 +618,9 @@ impl Identity {
             self.control
                 .touch_session(&id_hash, s.last_seen_at, s.expires_at)
                 .await?;
+        }
+        if let Some(c) = &self.cache {
+            c.sessions.insert(id_hash, s.clone());
         }
         Ok(Some(s))
     }
@@ -549,11 +640,13 @@ impl Identity {
         {
             return Err(AuthError::Unauthenticated);
         }
+        self.changed();
         Ok(NewSession { token, record })
     }
 
     pub async fn logout(&self, session: &SessionRecord) -> Result<()> {
         self.control.delete_session(&session.id_hash).await?;
+        self.changed();
         let user = self.user(session.user_id).await?;
         self.audit(&user.email, "logout", session.tenant_id, json!({}))
             .await
@@ -562,6 +655,7 @@ impl Identity {
     /// Ends every session of the user, on every host.
     pub async fn logout_everywhere(&self, user: &UserRecord) -> Result<u64> {
         let n = self.control.delete_user_sessions(user.id).await?;
+        self.changed();
         self.audit(
             &user.email,
             "logout.everywhere",
@@ -581,6 +675,7 @@ impl Identity {
         if !self.control.delete_user_session(user.id, handle).await? {
             return Err(AuthError::NotFound("session".into()));
         }
+        self.changed();
         self.audit(&user.email, "session.revoked", None, json!({}))
             .await
     }
@@ -610,6 +705,7 @@ impl Identity {
         let secret = Totp::generate_secret();
         let enc = self.master_key.encrypt(&secret, &totp_context(user.id))?;
         self.control.set_totp_secret(user.id, Some(&enc)).await?;
+        self.changed();
         Totp::new(secret, &self.settings.mfa_issuer, &user.email)
     }
 
@@ -634,6 +730,7 @@ impl Identity {
             return Err(AuthError::InvalidCode);
         }
         self.control.enable_totp(user.id, unix_now()).await?;
+        self.changed();
         let codes = self.new_recovery_codes(user.id).await?;
         self.audit(&user.email, "mfa.totp_enabled", None, json!({}))
             .await?;
@@ -678,6 +775,7 @@ impl Identity {
             return Err(AuthError::InvalidCredentials);
         }
         self.control.set_totp_secret(user.id, None).await?;
+        self.changed();
         self.control.replace_recovery_codes(user.id, &[]).await?;
         self.audit(&user.email, "mfa.totp_disabled", None, json!({}))
             .await
@@ -753,6 +851,7 @@ impl Identity {
         self.control
             .select_tenant_in_session(&session.id_hash, Some(tenant))
             .await?;
+        self.changed();
         if !access.as_staff {
             self.control
                 .set_default_tenant(user.id, Some(tenant))
@@ -903,7 +1002,21 @@ impl Identity {
 
     /// The user and role a client-scoped token grants, rechecked against the user's status.
     pub async fn verify_token(&self, token: &str) -> Result<(UserRecord, TenantId, TenantRole)> {
-        let grant = self.tokens.verify(token).await?;
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.grants.get(token))
+            .filter(|g| g.expires_at > unix_now());
+        let grant = match cached {
+            Some(g) => g,
+            None => {
+                let g = self.tokens.verify(token).await?;
+                if let Some(c) = &self.cache {
+                    c.grants.insert(token.to_owned(), g.clone());
+                }
+                g
+            }
+        };
         let user = self
             .user(grant.user)
             .await

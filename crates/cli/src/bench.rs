@@ -260,7 +260,7 @@ async fn cli_runs(args: &ProvisionArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -268,7 +268,7 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[rank - 1]
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -276,7 +276,7 @@ fn rss_kib() -> u64 {
     proc_status_kib("/proc/self/status", "VmRSS:").unwrap_or(0)
 }
 
-fn mem_total() -> Option<String> {
+pub(crate) fn mem_total() -> Option<String> {
     proc_status_kib("/proc/meminfo", "MemTotal:").map(|k| format!("{} GiB memory", k / 1024 / 1024))
 }
 

@@ -262,6 +262,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench::provision(args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            command: BenchCommand::Auth(args),
+        } => {
+            init_logging(&config, "warn");
+            crate::bench_auth::auth(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `tenantry` binary: the server and every operator command.
 
 mod bench;
+mod bench_auth;
 mod commands;
 mod output;
 
@@ -213,6 +214,8 @@ enum BenchCommand {
     /// Provision N clients on each backend and report latency, throughput, memory, and a sweep
     /// of requests across every client's host.
     Provision(bench::ProvisionArgs),
+    /// Time token verification, authenticated reads under load (wrk), and password logins.
+    Auth(bench_auth::AuthArgs),
 }
 
 fn main() -> ExitCode {

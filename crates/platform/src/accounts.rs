@@ -39,6 +39,7 @@ pub async fn add_staff(
     let control = platform.control();
     let user = control.ensure_user(&email).await?;
     control.set_platform_role(user, Some(role.as_str())).await?;
+    platform.changed();
     control
         .append_audit(
             actor,
@@ -66,6 +67,7 @@ pub async fn reset_password(platform: &Platform, email: &str, actor: &str) -> Re
         .await?
         .ok_or_else(|| PlatformError::NotFound(format!("user {email}")))?;
     control.delete_user_sessions(user.id).await?;
+    platform.changed();
     control
         .append_audit(
             actor,
@@ -202,6 +204,7 @@ pub async fn invite_member(
         }
     }
     control.grant_membership(user, tenant, role).await?;
+    platform.changed();
     control
         .append_audit(
             actor,
@@ -257,6 +260,7 @@ pub async fn change_member_role(
         keep_an_admin(platform, tenant, user).await?;
     }
     control.grant_membership(user, tenant, role).await?;
+    platform.changed();
     control
         .append_audit(
             actor,
@@ -284,6 +288,7 @@ pub async fn set_member_active(
     if !control.set_membership_active(user, tenant, active).await? {
         return Err(PlatformError::NotFound("member".into()));
     }
+    platform.changed();
     control
         .append_audit(
             actor,

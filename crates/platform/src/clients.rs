@@ -136,6 +136,7 @@ async fn transition(
     control
         .add_activity(Some(t.id), None, action, &format!("{} was {verb}", t.name))
         .await?;
+    platform.changed();
     t.status = to;
     Ok(t)
 }
@@ -147,6 +148,7 @@ pub async fn drop_client(platform: &Platform, key: &str, actor: &str) -> Result<
     platform.pools().evict(t.id).await;
     platform.admin().drop_database(&t).await?;
     platform.control().delete_tenant(t.id).await?;
+    platform.changed();
     platform
         .control()
         .append_audit(

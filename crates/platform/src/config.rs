@@ -64,6 +64,9 @@ pub struct Config {
     pub login_throttle_address_max: u32,
     /// Password hashes computed at once (argon2id is CPU-bound); 0 means one per core.
     pub password_hash_concurrency: usize,
+    /// Seconds a node reuses what it read about hosts, sessions, users and memberships (0: no
+    /// reuse). Changes made on the node itself apply at once; on other nodes within this time.
+    pub lookup_cache_secs: u64,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// OpenID Connect providers people can sign in with (`[[oidc]]` tables).
@@ -198,6 +201,7 @@ impl Default for Config {
             login_throttle_account_max: 5,
             login_throttle_address_max: 20,
             password_hash_concurrency: 0,
+            lookup_cache_secs: 5,
             log_format: "text".into(),
             oidc: Vec::new(),
         }
@@ -316,6 +320,9 @@ impl Config {
                     format!("{:?} is configured twice", provider.name),
                 );
             }
+        }
+        if self.lookup_cache_secs > 300 {
+            return bad("lookup_cache_secs", "must be at most 300 seconds".into());
         }
         if self.tenant_connection_budget == 0 {
             return bad("tenant_connection_budget", "must be at least 1".into());

@@ -22,6 +22,8 @@ struct Inner {
     pools: TenantPools,
     identity: Identity,
     sso: Sso,
+    /// Resolved hosts, kept `lookup_cache_secs` (absent when 0).
+    hosts: Option<moka::sync::Cache<String, crate::tenancy::HostTarget>>,
     key_source: KeySource,
 }
 
@@ -76,6 +78,12 @@ impl Platform {
             Duration::from_secs(config.tenant_pool_idle_secs),
             config.tenant_connection_budget,
         );
+        let hosts = (config.lookup_cache_secs > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(config.lookup_cache_secs))
+                .build()
+        });
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -83,6 +91,7 @@ impl Platform {
                 pools,
                 identity,
                 sso,
+                hosts,
                 key_source,
             }),
         })
@@ -102,6 +111,20 @@ impl Platform {
 
     pub fn identity(&self) -> &Identity {
         &self.inner.identity
+    }
+
+    pub(crate) fn host_cache(
+        &self,
+    ) -> Option<&moka::sync::Cache<String, crate::tenancy::HostTarget>> {
+        self.inner.hosts.as_ref()
+    }
+
+    /// Forgets every cached host and identity read, after a change to clients or people.
+    pub fn changed(&self) {
+        if let Some(h) = &self.inner.hosts {
+            h.invalidate_all();
+        }
+        self.inner.identity.changed();
     }
 
     pub fn sso(&self) -> &Sso {
@@ -153,6 +176,7 @@ fn auth_settings(config: &Config) -> AuthSettings {
             n => n,
         },
         mfa_issuer: config.base_domain.clone(),
+        cache_secs: config.lookup_cache_secs,
         ..defaults
     }
 }

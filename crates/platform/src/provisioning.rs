@@ -275,6 +275,8 @@ pub async fn provision_with_faults(
         control.set_provision_step(tenant.id, step.as_str()).await?;
         steps.push(step);
     }
+    // A host looked up while this client was not yet served is now stale.
+    platform.changed();
     Ok(Provisioned {
         tenant_id: tenant.id,
         subdomain: tenant.subdomain.to_string(),

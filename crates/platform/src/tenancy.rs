@@ -19,11 +19,24 @@ pub enum HostTarget {
     Unknown,
 }
 
-/// Resolves a `Host` header.
+/// Resolves a `Host` header (through the node's short-lived cache).
 pub async fn resolve_host(platform: &Platform, host: &str) -> Result<HostTarget> {
     let Some(host) = normalise_host(host) else {
         return Ok(HostTarget::Unknown);
     };
+    if let Some(cache) = platform.host_cache() {
+        if let Some(target) = cache.get(&host) {
+            return Ok(target);
+        }
+        let target = lookup(platform, &host).await?;
+        cache.insert(host, target.clone());
+        return Ok(target);
+    }
+    lookup(platform, &host).await
+}
+
+async fn lookup(platform: &Platform, host: &str) -> Result<HostTarget> {
+    let host = host.to_owned();
     let base = platform.config().base_domain.as_str();
     if host == base {
         return Ok(HostTarget::Landing);

@@ -1169,9 +1169,18 @@ async fn cookies_and_hsts_follow_tls() {
             .map(|v| v.to_str().unwrap().to_owned())
             .find(|c| c.contains("_session="))
             .unwrap();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/"),
+            "{cookie}"
+        );
         assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
-        assert_eq!(cookie.starts_with("__Host-tenantry_session="), tls, "{cookie}");
+        assert_eq!(
+            cookie.starts_with("__Host-tenantry_session="),
+            tls,
+            "{cookie}"
+        );
         assert_eq!(cookie.contains("Secure"), tls, "{cookie}");
         assert_eq!(res.headers.contains_key("strict-transport-security"), tls);
         // The cookie works under its name.

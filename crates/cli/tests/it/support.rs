@@ -185,7 +185,11 @@ impl TestApp {
             Some(url) => cmd.env("TENANTRY_DATABASE_URL", url.expose()),
             None => cmd.env_remove("TENANTRY_DATABASE_URL"),
         };
-        cmd.output().unwrap()
+        let output = cmd.output().unwrap();
+        // The CLI is another process: what it changed reaches this server's lookup caches after
+        // `lookup_cache_secs`, as another node's change would. Tests skip that wait.
+        self.platform.changed();
+        output
     }
 
     /// The tenant database file of a SQLite tenant.
