@@ -108,14 +108,28 @@ pub async fn auth(args: AuthArgs) -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
     let cookie = format!("tenantry_session={}", session.token);
+    // A session on the client's own host, as the portal's hand-off makes one.
+    let code = identity
+        .create_handoff(&session.record, &user, done.tenant_id)
+        .await?;
+    let host_session = identity
+        .exchange_handoff(&code, done.tenant_id, None, Some("bench"))
+        .await?;
+    let host_cookie = format!("tenantry_session={}", host_session.token);
 
     // 3. Authenticated JSON reads under wrk.
     let reads = [
         (
-            "session cookie, GET /api/user/profile",
+            "portal session cookie, GET /api/user/profile (reads the profile from the control plane)",
             "portal.localhost",
             "/api/user/profile",
             format!("Cookie: {cookie}"),
+        ),
+        (
+            "client-host session cookie, GET /api/method/frappe.auth.get_logged_user",
+            "bench.localhost",
+            "/api/method/frappe.auth.get_logged_user",
+            format!("Cookie: {host_cookie}"),
         ),
         (
             "JWT, GET /api/method/frappe.auth.get_logged_user",
