@@ -31,6 +31,22 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// A time as pages show it: to the minute, in UTC.
+pub(crate) fn display_time(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default()
+}
+
+/// A Unix time (seconds) as pages show it.
+pub(crate) fn display_unix(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(display_time)
+        .unwrap_or_default()
+}
+
 pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),

@@ -165,13 +165,7 @@ fn auth_error_page(e: AuthError) -> Response {
 }
 
 fn when(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    crate::pages::display_unix(unix)
 }
 
 /// Name (and, later, logo) shown on the sign-in pages of this host.
@@ -631,10 +625,7 @@ async fn invitation_view(
             false,
         ),
         Some(inv) => {
-            let expires = inv
-                .expires_at
-                .format(&time::format_description::well_known::Rfc2822)
-                .unwrap_or_default();
+            let expires = crate::pages::display_time(inv.expires_at);
             let place = match (&inv.tenant_name, &inv.role) {
                 (Some(t), Some(r)) => format!("{t} as {r}"),
                 (Some(t), None) => t.clone(),
@@ -927,10 +918,7 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
                 .into_iter()
                 .map(|a| ActivityView {
                     message: a.message,
-                    at: a
-                        .created_at
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .unwrap_or_default(),
+                    at: crate::pages::display_time(a.created_at),
                 })
                 .collect(),
             csrf: u.session.csrf_token.clone(),
@@ -1537,10 +1525,7 @@ async fn console_view(
                     users: s.users,
                     last_activity: s
                         .last_activity_at
-                        .and_then(|t| {
-                            t.format(&time::format_description::well_known::Rfc3339)
-                                .ok()
-                        })
+                        .map(crate::pages::display_time)
                         .unwrap_or_else(|| "—".into()),
                 })
                 .collect(),

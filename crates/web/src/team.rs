@@ -91,11 +91,7 @@ async fn managed_client(
 }
 
 fn when(unix: Option<i64>) -> String {
-    unix.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+    unix.map(crate::pages::display_unix)
         .unwrap_or_else(|| "never".into())
 }
 
