@@ -17,6 +17,8 @@ pub enum AuthError {
     InvitationInvalid,
     #[error("single sign-on failed: {0}")]
     SsoFailed(String),
+    #[error("passkey: {0}")]
+    PasskeyFailed(String),
     #[error("the token is not valid")]
     BadToken,
     #[error("you are not signed in")]

@@ -329,6 +329,10 @@ impl Identity {
         }))
     }
 
+    pub async fn has_passkey(&self, user: UserId) -> Result<bool> {
+        Ok(!self.control.passkeys_of(user).await?.is_empty())
+    }
+
     /// Whether the user must pass (or enrol) a second factor: always for staff, and for members
     /// of a tenant that requires it.
     pub async fn mfa_required(&self, user: &UserRecord) -> Result<bool> {
@@ -823,6 +827,55 @@ impl Identity {
             "login",
             session.tenant_id,
             json!({ "second_factor": how }),
+        )
+        .await?;
+        Ok(rotated)
+    }
+
+    /// Signs in someone whose passkey (with user verification) the passkey service has checked:
+    /// that is two factors, so the session is active at once.
+    pub async fn login_with_passkey(
+        &self,
+        user: UserId,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<NewSession> {
+        let user = self.user(user).await?;
+        if !user.is_active() {
+            return Err(AuthError::Forbidden);
+        }
+        let session = self
+            .start_session(
+                &user,
+                None,
+                None,
+                SessionStage::Active,
+                false,
+                ip,
+                user_agent,
+            )
+            .await?;
+        self.control.record_login(user.id, unix_now()).await?;
+        self.audit(&user.email, "login.passkey", None, json!({ "ip": ip }))
+            .await?;
+        Ok(session)
+    }
+
+    /// Completes a login that owes a second factor with a passkey the passkey service checked.
+    pub async fn pass_second_factor_with_passkey(
+        &self,
+        session: &SessionRecord,
+    ) -> Result<NewSession> {
+        if session.stage != SessionStage::Mfa {
+            return Err(AuthError::InvalidCode);
+        }
+        let user = self.user(session.user_id).await?;
+        let rotated = self.rotate(session, SessionStage::Active).await?;
+        self.audit(
+            &user.email,
+            "login",
+            session.tenant_id,
+            json!({ "second_factor": "passkey" }),
         )
         .await?;
         Ok(rotated)

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod error;
 pub mod identity;
+pub mod passkeys;
 pub mod password;
 pub mod sso;
 pub mod tokens;

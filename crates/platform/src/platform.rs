@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tenantry_auth::passkeys::Passkeys;
 use tenantry_auth::sso::Sso;
 use tenantry_auth::{AuthSettings, Identity};
 use tenantry_store::control::ControlLocation;
@@ -22,6 +23,7 @@ struct Inner {
     pools: TenantPools,
     identity: Identity,
     sso: Sso,
+    passkeys: Passkeys,
     /// Resolved hosts, kept `lookup_cache_secs` (absent when 0).
     hosts: Option<moka::sync::Cache<String, crate::tenancy::HostTarget>>,
     key_source: KeySource,
@@ -60,6 +62,13 @@ impl Platform {
             format!("{}/api/sso/callback", config.portal_url()),
             key.clone(),
         )?;
+        let passkeys = Passkeys::new(
+            &config.base_domain,
+            &config.portal_url(),
+            &config.base_domain,
+            control.clone(),
+            key.clone(),
+        )?;
         let identity = Identity::new(
             control.clone(),
             key.clone(),
@@ -91,6 +100,7 @@ impl Platform {
                 pools,
                 identity,
                 sso,
+                passkeys,
                 hosts,
                 key_source,
             }),
@@ -125,6 +135,10 @@ impl Platform {
             h.invalidate_all();
         }
         self.inner.identity.changed();
+    }
+
+    pub fn passkeys(&self) -> &Passkeys {
+        &self.inner.passkeys
     }
 
     pub fn sso(&self) -> &Sso {

@@ -258,6 +258,42 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
 const API_KEY_COLUMNS: &str =
     "key_id, secret_hash, user_id, tenant_id, role, label, created_at, last_used_at, revoked_at";
 
+#[derive(Clone, Debug)]
+pub struct PasskeyRecord {
+    /// The credential id, base64url.
+    pub cred_id: String,
+    pub user_id: UserId,
+    pub name: String,
+    /// The webauthn-rs `Passkey`, as JSON.
+    pub passkey: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct PasskeyRow {
+    cred_id: String,
+    user_id: String,
+    name: String,
+    passkey: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl TryFrom<PasskeyRow> for PasskeyRecord {
+    type Error = StoreError;
+    fn try_from(r: PasskeyRow) -> Result<Self> {
+        Ok(PasskeyRecord {
+            cred_id: r.cred_id,
+            user_id: r.user_id.parse().map_err(corrupt)?,
+            name: r.name,
+            passkey: r.passkey,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        })
+    }
+}
+
 #[derive(Clone, Debug, FromRow)]
 pub struct SigningKeyRecord {
     pub kid: String,
@@ -482,6 +518,67 @@ impl ControlStore {
         .await?
         .rows_affected());
         Ok(())
+    }
+
+    // ---- passkeys ----
+
+    pub async fn insert_passkey(&self, p: &PasskeyRecord) -> Result<()> {
+        on_db!(self.db(), pool => sqlx::query(
+            "INSERT INTO passkeys (cred_id, user_id, name, passkey, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&p.cred_id)
+        .bind(p.user_id.to_string())
+        .bind(&p.name)
+        .bind(&p.passkey)
+        .bind(p.created_at)
+        .bind(p.last_used_at)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    pub async fn passkey(&self, cred_id: &str) -> Result<Option<PasskeyRecord>> {
+        let row: Option<PasskeyRow> = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT cred_id, user_id, name, passkey, created_at, last_used_at FROM passkeys WHERE cred_id = $1",
+        )
+        .bind(cred_id)
+        .fetch_optional(p)
+        .await?);
+        row.map(PasskeyRecord::try_from).transpose()
+    }
+
+    pub async fn passkeys_of(&self, user: UserId) -> Result<Vec<PasskeyRecord>> {
+        let rows: Vec<PasskeyRow> = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT cred_id, user_id, name, passkey, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, cred_id",
+        )
+        .bind(user.to_string())
+        .fetch_all(p)
+        .await?);
+        rows.into_iter().map(PasskeyRecord::try_from).collect()
+    }
+
+    /// Stores a passkey's new signature counter after a use.
+    pub async fn update_passkey(&self, cred_id: &str, passkey: &str, used_at: i64) -> Result<()> {
+        on_db!(self.db(), p => sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE cred_id = $3")
+            .bind(passkey)
+            .bind(used_at)
+            .bind(cred_id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// Removes the user's passkey; `false` if it is not theirs.
+    pub async fn delete_passkey(&self, user: UserId, cred_id: &str) -> Result<bool> {
+        let n = on_db!(self.db(), p => sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND cred_id = $2")
+            .bind(user.to_string())
+            .bind(cred_id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
     }
 
     // ---- MFA ----

@@ -51,6 +51,7 @@ pub static CONTROL: &[Migration] = &[
     migration!("control", 1, "0001_init"),
     migration!("control", 2, "0002_identity"),
     migration!("control", 3, "0003_sso"),
+    migration!("control", 4, "0004_passkeys"),
 ];
 
 /// Every tenant database's migrations, oldest first.

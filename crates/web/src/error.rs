@@ -23,6 +23,7 @@ pub fn status_for(e: &PlatformError) -> StatusCode {
             | AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::WeakPassword(_) | AuthError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AuthError::PasskeyFailed(_) => StatusCode::BAD_REQUEST,
             AuthError::InvitationInvalid => StatusCode::GONE,
             AuthError::Forbidden => StatusCode::FORBIDDEN,
             AuthError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -9,6 +9,7 @@ mod health;
 mod host;
 mod openapi;
 mod pages;
+mod passkeys;
 mod portal;
 mod security;
 mod sso;
@@ -45,6 +46,7 @@ pub fn app(platform: Platform) -> Router {
             .merge(api_user::portal_router())
             .merge(sso::portal_router())
             .merge(team::portal_router())
+            .merge(passkeys::portal_router())
             .merge(api::common_router())
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn_with_state(
@@ -71,6 +73,7 @@ pub fn app(platform: Platform) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/assets/app.css", get(pages::stylesheet))
+        .route("/assets/passkeys.js", get(pages::passkeys_script))
         .fallback(host::dispatch)
         .with_state((state, surfaces))
         .layer(axum::middleware::from_fn_with_state(tls, security::headers))

@@ -21,6 +21,17 @@ pub fn landing_router() -> Router<AppState> {
         .route("/contact", axum::routing::post(contact))
 }
 
+/// The browser side of passkeys: a plain ES module, no build step.
+pub async fn passkeys_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/passkeys.js"),
+    )
+}
+
 pub async fn stylesheet() -> impl IntoResponse {
     (
         [

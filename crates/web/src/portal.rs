@@ -182,6 +182,8 @@ async fn brand(state: &AppState, tenant: Option<&CurrentTenant>) -> Result<Strin
 #[template(path = "login.html")]
 struct LoginPage {
     brand: String,
+    /// Passwordless sign-in with a passkey (portal only: it starts a portal session).
+    passkeys: bool,
     /// Single sign-on providers (name, display name); offered on the portal only.
     providers: Vec<(String, String)>,
     logo_url: Option<String>,
@@ -220,6 +222,7 @@ async fn login_page(
         Vec::new()
     };
     let page = LoginPage {
+        passkeys: tenant.is_none(),
         providers,
         brand,
         logo_url: None,
@@ -302,6 +305,7 @@ async fn login_submit(
         Err(e) => return platform_error_page(e),
     };
     let mut page = LoginPage {
+        passkeys: tenant.is_none(),
         providers: if tenant.is_none() {
             state.platform.sso().providers()
         } else {
@@ -325,6 +329,9 @@ async fn login_submit(
 #[template(path = "mfa.html")]
 struct MfaPage {
     brand: String,
+    /// The user has a passkey to use instead of a code (at sign-in, not when enrolling).
+    has_passkey: bool,
+    has_totp: bool,
     enrol: bool,
     qr_svg: String,
     secret: String,
@@ -344,7 +351,13 @@ async fn mfa_form(
         Ok(b) => b,
         Err(e) => return platform_error_page(e),
     };
-    let (enrol, qr_svg, secret) = if s.user.has_totp() {
+    let passkey_only = action == "/mfa"
+        && !s.user.has_totp()
+        && match identity.has_passkey(s.user.id).await {
+            Ok(v) => v,
+            Err(e) => return auth_error_page(e),
+        };
+    let (enrol, qr_svg, secret) = if s.user.has_totp() || passkey_only {
         (false, String::new(), String::new())
     } else {
         let pending = match identity.pending_totp(&s.user).await {
@@ -357,6 +370,12 @@ async fn mfa_form(
             Err(e) => return auth_error_page(e),
         }
     };
+    let has_passkey = passkey_only
+        || (action == "/mfa"
+            && match identity.has_passkey(s.user.id).await {
+                Ok(v) => v,
+                Err(e) => return auth_error_page(e),
+            });
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -366,6 +385,8 @@ async fn mfa_form(
         status,
         &MfaPage {
             brand,
+            has_passkey,
+            has_totp: s.user.has_totp(),
             enrol,
             qr_svg,
             secret,
@@ -1105,6 +1126,13 @@ struct ApiKeyView {
     revoked: bool,
 }
 
+struct PasskeyView {
+    cred_id: String,
+    name: String,
+    added: String,
+    last_used: String,
+}
+
 struct ClientOption {
     id: String,
     name: String,
@@ -1122,6 +1150,7 @@ struct ProfilePage {
     api_keys: Vec<ApiKeyView>,
     clients: Vec<ClientOption>,
     new_key: Option<String>,
+    passkeys: Vec<PasskeyView>,
     csrf: String,
     staff: bool,
     user_email: String,
@@ -1142,10 +1171,18 @@ async fn profile_view(
         let keys = p.control().api_keys_of(u.user.id, None).await?;
         let memberships = p.control().memberships_of(u.user.id).await?;
         let recovery_left = p.control().unused_recovery_codes(u.user.id).await?;
-        Ok::<_, PlatformError>((operator, sessions, keys, memberships, recovery_left))
+        let passkeys = p.passkeys().of(u.user.id).await?;
+        Ok::<_, PlatformError>((
+            operator,
+            sessions,
+            keys,
+            memberships,
+            recovery_left,
+            passkeys,
+        ))
     }
     .await;
-    let (operator, sessions, keys, memberships, recovery_left) = match loaded {
+    let (operator, sessions, keys, memberships, recovery_left, passkeys) = match loaded {
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
@@ -1201,6 +1238,15 @@ async fn profile_view(
                 })
                 .collect(),
             new_key,
+            passkeys: passkeys
+                .into_iter()
+                .map(|k| PasskeyView {
+                    added: when(k.created_at),
+                    last_used: k.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                    cred_id: k.cred_id,
+                    name: k.name,
+                })
+                .collect(),
             csrf: u.session.csrf_token.clone(),
             staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
             user_email: u.user.email.clone(),
