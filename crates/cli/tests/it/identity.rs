@@ -1187,3 +1187,124 @@ async fn cookies_and_hsts_follow_tls() {
         assert_eq!(b.get("portal.localhost", "/profile").await.status, 200);
     }
 }
+
+// Passkey endpoints refuse what they must (the ceremonies themselves run in a real browser with
+// a virtual authenticator: e2e/passkeys.mjs).
+both_backends!(
+    passkey_endpoints_refuse_outsiders,
+    |app: TestApp| async move {
+        let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+        let post = |path: &str| {
+            app.http
+                .post(app.url(path))
+                .header("host", "portal.localhost")
+                .json(&serde_json::json!({}))
+        };
+        // No session.
+        for path in [
+            "/api/passkeys/register/begin",
+            "/api/passkeys/register/finish",
+            "/api/passkeys/mfa/begin",
+        ] {
+            assert_eq!(post(path).send().await.unwrap().status(), 401, "{path}");
+        }
+        // No pre-session CSRF token for passwordless sign-in.
+        assert_eq!(
+            post("/api/passkeys/login/begin")
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+
+        let mut b = Browser::new(&app);
+        assert_eq!(
+            b.login("portal.localhost", &admin, PASSWORD).await.status,
+            303
+        );
+        let profile = b.get("portal.localhost", "/profile").await;
+        assert!(profile.body.contains("id=\"passkey-add\""));
+        let csrf = profile.csrf();
+        // A session without its CSRF header.
+        let res = b
+            .send("portal.localhost", post("/api/passkeys/register/begin"))
+            .await;
+        assert_eq!(res.status, 403);
+        // With it: the browser gets creation options naming this site and user, and a state cookie.
+        let res = b
+            .send(
+                "portal.localhost",
+                post("/api/passkeys/register/begin").header("x-csrf-token", &csrf),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let options: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+        assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
+        assert_eq!(options["publicKey"]["user"]["name"], admin.as_str());
+        assert!(res
+            .headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("tenantry_webauthn=")));
+        // A malformed credential is a 422; a well-formed but forged one is refused and stores nothing.
+        let res = b
+            .send(
+                "portal.localhost",
+                app.http
+                    .post(app.url("/api/passkeys/register/finish"))
+                    .header("x-csrf-token", &csrf)
+                    .json(&serde_json::json!({ "name": "x", "credential": { "id": 5 } })),
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        let forged = serde_json::json!({
+            "name": "forged",
+            "credential": {
+                "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+                "response": { "attestationObject": "AAAA", "clientDataJSON": "AAAA" }
+            }
+        });
+        let res = b
+            .send(
+                "portal.localhost",
+                app.http
+                    .post(app.url("/api/passkeys/register/finish"))
+                    .header("x-csrf-token", &csrf)
+                    .json(&forged),
+            )
+            .await;
+        assert_eq!(res.status, 400, "{}", res.body);
+        let user = app
+            .platform
+            .control()
+            .user_by_email(&admin)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(app
+            .platform
+            .control()
+            .passkeys_of(user.id)
+            .await
+            .unwrap()
+            .is_empty());
+        // A second step is not owed by an active session.
+        let res = b
+            .send(
+                "portal.localhost",
+                post("/api/passkeys/mfa/begin").header("x-csrf-token", &csrf),
+            )
+            .await;
+        assert_eq!(res.status, 409);
+        // Removing someone else's (or no) passkey changes nothing.
+        let res = b
+            .post(
+                "portal.localhost",
+                "/profile/passkeys/remove",
+                &[("csrf", &csrf), ("passkey", "AAAA")],
+            )
+            .await;
+        assert_eq!(res.status, 404);
+    }
+);
