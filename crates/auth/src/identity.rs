@@ -951,6 +951,15 @@ impl Identity {
                     &format!("Operator staff {} opened this space", user.email),
                 )
                 .await?;
+            // Each of the client's admins is told, in their notifications.
+            let message = format!("Operator staff {} opened this business's space", user.email);
+            for m in self.control.members(tenant).await? {
+                if m.active && m.role == TenantRole::Admin {
+                    self.control
+                        .add_notification(m.user_id, Some(tenant), &message, None)
+                        .await?;
+                }
+            }
         }
         Ok(code)
     }

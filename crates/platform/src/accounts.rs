@@ -262,6 +262,18 @@ pub async fn change_member_role(
     control.grant_membership(user, tenant, role).await?;
     platform.changed();
     control
+        .add_notification(
+            user,
+            Some(tenant),
+            &format!(
+                "Your role is now {} (was {})",
+                role.as_str(),
+                current.as_str()
+            ),
+            None,
+        )
+        .await?;
+    control
         .append_audit(
             actor,
             "member.role_changed",

@@ -1147,6 +1147,59 @@ both_backends!(operator_console, |app: TestApp| async move {
         .await
         .unwrap()
         .is_some());
+
+    // Staff may open a client's space; its admins are told.
+    let opened = b
+        .get("portal.localhost", &format!("/open/acme-corp?csrf={csrf}"))
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let mut admin = Browser::new(&app);
+    assert_eq!(
+        admin
+            .login("portal.localhost", "admin@acme-corp.example.com", PASSWORD)
+            .await
+            .status,
+        303
+    );
+    admin.get("portal.localhost", "/").await;
+    let list: serde_json::Value = serde_json::from_str(
+        &admin
+            .get("portal.localhost", "/api/dashboard/notifications")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(list["unread"], 1, "{list}");
+    assert!(list["items"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ops@byrne.example"));
+    let profile: serde_json::Value = serde_json::from_str(
+        &admin
+            .get("portal.localhost", "/api/user/profile")
+            .await
+            .body,
+    )
+    .unwrap();
+    let admin_csrf = profile["csrf_token"].as_str().unwrap().to_owned();
+    let read = admin
+        .send(
+            "portal.localhost",
+            app.http
+                .post(app.url("/api/dashboard/notifications/read"))
+                .header("x-csrf-token", admin_csrf)
+                .json(&serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    let list: serde_json::Value = serde_json::from_str(
+        &admin
+            .get("portal.localhost", "/api/dashboard/notifications")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(list["unread"], 0);
 });
 
 // Behind TLS the session cookie is `__Host-`, Secure, HttpOnly, SameSite=Lax, host-only; HSTS is
