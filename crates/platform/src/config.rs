@@ -400,6 +400,11 @@ impl Config {
         format!("{}://{host}{}", self.public_scheme, self.port_suffix())
     }
 
+    /// The public URL of a client's own domain (same scheme and port as the rest).
+    pub fn url_for_domain(&self, domain: &str) -> String {
+        format!("{}://{domain}{}", self.public_scheme, self.port_suffix())
+    }
+
     pub fn portal_url(&self) -> String {
         self.url_for(Some("portal"))
     }

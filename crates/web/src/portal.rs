@@ -1004,10 +1004,15 @@ async fn open_client(
         .await
     {
         Ok(code) => {
-            let base = state
-                .platform
-                .config()
-                .url_for(Some(tenant.subdomain.as_str()));
+            // A client with its own domain is opened there: its session lives on that host.
+            let config = state.platform.config();
+            let base = match state.platform.control().tenant_domains(tenant.id).await {
+                Ok(domains) => match domains.first() {
+                    Some(domain) => config.url_for_domain(domain),
+                    None => config.url_for(Some(tenant.subdomain.as_str())),
+                },
+                Err(e) => return platform_error_page(e.into()),
+            };
             Redirect::to(&format!("{base}/auth/handoff?code={code}")).into_response()
         }
         Err(e) => auth_error_page(e),

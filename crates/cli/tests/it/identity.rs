@@ -1361,3 +1361,51 @@ both_backends!(
         assert_eq!(res.status, 404);
     }
 );
+
+// A client with its own domain is opened there, through the same one-time code; the session is
+// that host's alone.
+both_backends!(handoff_to_a_custom_domain, |app: TestApp| async move {
+    let req = tenantry_platform::provisioning::ProvisionRequest::parse(
+        "ACME Corp",
+        "acme-corp",
+        "admin@acme-corp.example.com",
+        "professional",
+        &["erp.acme.example".to_owned()],
+    )
+    .unwrap();
+    let done = tenantry_platform::provisioning::provision(&app.platform, &req, "test")
+        .await
+        .unwrap();
+    let token = invitation_token(done.invitation_url.as_deref().unwrap());
+    app.platform
+        .identity()
+        .accept_invitation(&token, PASSWORD)
+        .await
+        .unwrap();
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.login("portal.localhost", "admin@acme-corp.example.com", PASSWORD)
+            .await
+            .status,
+        303
+    );
+    b.get("portal.localhost", "/").await;
+    let csrf = b.get("portal.localhost", "/profile").await.csrf();
+    let moved = b
+        .get("portal.localhost", &format!("/open/acme-corp?csrf={csrf}"))
+        .await;
+    assert_eq!(moved.status, 303);
+    let target = moved.location();
+    assert!(target.starts_with("http://erp.acme.example"), "{target}");
+    let path = &target[target.find("/auth/handoff").unwrap()..];
+    let landed = b.get("erp.acme.example", path).await;
+    assert_eq!(landed.status, 303, "{}", landed.body);
+    let space = b.get("erp.acme.example", "/").await;
+    assert!(space.body.contains("Sign out"), "{}", space.body);
+    // The subdomain host has no session: cookies never cross hosts.
+    assert!(!b
+        .get("acme-corp.localhost", "/")
+        .await
+        .body
+        .contains("Sign out"));
+});
