@@ -35,7 +35,13 @@ const pageProblems = [];
 async function passkeyStatus() {
   const el = page.locator('#passkey-status');
   if ((await el.count()) === 0) return { text: null, error: false };
-  return el.first().evaluate((e) => ({ text: e.innerText.trim(), error: e.dataset.state === 'error' }));
+  // A short timeout: the page may navigate away between count() and here, and a locator would
+  // otherwise wait the whole step for an element that is gone.
+  return el.first().evaluate(
+    (e) => ({ text: e.innerText.trim(), error: e.dataset.state === 'error' }),
+    undefined,
+    { timeout: 1000 },
+  );
 }
 
 /**

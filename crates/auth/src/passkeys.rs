@@ -39,6 +39,18 @@ pub struct Challenge {
     pub state: String,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn relying_party() {
+        assert_eq!(
+            super::relying_party("byrne-accounts.org"),
+            "byrne-accounts.org"
+        );
+        assert_eq!(super::relying_party("localhost"), "portal.localhost");
+    }
+}
+
 #[derive(Clone)]
 pub struct Passkeys {
     webauthn: std::sync::Arc<Webauthn>,
@@ -53,9 +65,20 @@ fn context(purpose: &str, user: Option<UserId>) -> String {
     }
 }
 
+/// The relying party id for an installation: its base domain, unless that is a single label
+/// such as `localhost`, which browsers treat like a top-level domain and refuse for a
+/// subdomain's passkeys; then the portal's own host.
+pub fn relying_party(base_domain: &str) -> String {
+    if base_domain.contains('.') {
+        base_domain.to_owned()
+    } else {
+        format!("portal.{base_domain}")
+    }
+}
+
 impl Passkeys {
-    /// The relying party is the base domain, so the portal and every client subdomain share one
-    /// set of passkeys. `origin` is the portal's URL.
+    /// `rp_id` is the relying party: the base domain, so that the portal and every client
+    /// subdomain share one set of passkeys (see [`relying_party`]). `origin` is the portal's URL.
     pub fn new(
         rp_id: &str,
         origin: &str,
@@ -131,8 +154,18 @@ impl Passkeys {
             .webauthn
             .start_passkey_registration(user.id.as_uuid(), &user.email, display, Some(exclude))
             .map_err(webauthn_failed)?;
+        let mut options = Self::options(options)?;
+        // Passwordless sign-in offers whatever passkey the browser holds for this site, which
+        // only finds discoverable credentials: ask the authenticator to make one.
+        if let Some(selection) = options
+            .pointer_mut("/publicKey/authenticatorSelection")
+            .and_then(|v| v.as_object_mut())
+        {
+            selection.insert("residentKey".into(), "required".into());
+            selection.insert("requireResidentKey".into(), true.into());
+        }
         Ok(Challenge {
-            options: Self::options(options)?,
+            options,
             state: self.seal(&state, "registration", Some(user.id))?,
         })
     }

@@ -63,7 +63,7 @@ impl Platform {
             key.clone(),
         )?;
         let passkeys = Passkeys::new(
-            &config.base_domain,
+            &tenantry_auth::passkeys::relying_party(&config.base_domain),
             &config.portal_url(),
             &config.base_domain,
             control.clone(),

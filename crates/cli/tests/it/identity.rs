@@ -1293,7 +1293,11 @@ both_backends!(
             .await;
         assert_eq!(res.status, 200, "{}", res.body);
         let options: serde_json::Value = serde_json::from_str(&res.body).unwrap();
-        assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
+        assert_eq!(options["publicKey"]["rp"]["id"], "portal.localhost");
+        assert_eq!(
+            options["publicKey"]["authenticatorSelection"]["residentKey"],
+            "required"
+        );
         assert_eq!(options["publicKey"]["user"]["name"], admin.as_str());
         assert!(res
             .headers
