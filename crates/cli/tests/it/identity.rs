@@ -1413,3 +1413,136 @@ both_backends!(handoff_to_a_custom_domain, |app: TestApp| async move {
         .body
         .contains("Sign out"));
 });
+
+// Every page and endpoint that needs a signed-in person refuses a visitor without a session:
+// pages send them to sign in, the API answers 401, and nothing of a client shows.
+both_backends!(
+    every_protected_route_refuses_a_visitor,
+    |app: TestApp| async move {
+        client_with_admin(&app, "ACME Corp", "acme-corp").await;
+        let portal_gets = [
+            "/dashboard",
+            "/select",
+            "/profile",
+            "/team",
+            "/console",
+            "/mfa/setup",
+            "/mfa",
+            "/open/acme-corp?csrf=x",
+        ];
+        let portal_posts = [
+            "/select",
+            "/logout",
+            "/logout-everywhere",
+            "/notifications/read",
+            "/profile/password",
+            "/profile/sessions/revoke",
+            "/profile/api-keys",
+            "/profile/api-keys/revoke",
+            "/profile/mfa/disable",
+            "/profile/mfa/recovery-codes",
+            "/profile/passkeys/remove",
+            "/mfa/setup",
+            "/mfa",
+            "/team/invite",
+            "/team/role",
+            "/team/active",
+            "/team/mfa",
+            "/console/provision",
+        ];
+        let api_gets = [
+            "/api/user/profile",
+            "/api/user/clients",
+            "/api/dashboard/summary",
+            "/api/dashboard/activity",
+            "/api/dashboard/notifications",
+        ];
+        let api_posts = [
+            "/api/user/select-client",
+            "/api/dashboard/notifications/read",
+            "/api/sso/logout",
+            "/api/passkeys/register/begin",
+            "/api/passkeys/register/finish",
+            "/api/passkeys/mfa/begin",
+            "/api/passkeys/mfa/finish",
+        ];
+        for path in portal_gets {
+            let res = app
+                .http
+                .get(app.url(path))
+                .header("host", "portal.localhost")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 303, "GET {path}");
+            assert!(
+                res.headers()["location"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/login"),
+                "GET {path}"
+            );
+        }
+        for path in portal_posts {
+            let res = app
+                .http
+                .post(app.url(path))
+                .header("host", "portal.localhost")
+                .form(&[("csrf", "x")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 303, "POST {path}");
+            assert!(
+                res.headers()["location"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/login"),
+                "POST {path}"
+            );
+        }
+        for path in api_gets {
+            let res = app
+                .http
+                .get(app.url(path))
+                .header("host", "portal.localhost")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401, "GET {path}");
+            assert!(!res.text().await.unwrap().contains("ACME"), "GET {path}");
+        }
+        for path in api_posts {
+            let res = app
+                .http
+                .post(app.url(path))
+                .header("host", "portal.localhost")
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401, "POST {path}");
+        }
+        // The client's host: its front door is public, its API is not, and sign-out needs a session.
+        let res = app
+            .http
+            .get(app.url("/api/method/frappe.auth.get_logged_user"))
+            .header("host", "acme-corp.localhost")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let res = app
+            .http
+            .post(app.url("/logout"))
+            .header("host", "acme-corp.localhost")
+            .form(&[("csrf", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let (status, body) = app.get("acme-corp.localhost", "/").await;
+        assert_eq!(status, 200);
+        assert!(!body.contains("Sign out"));
+    }
+);
