@@ -670,6 +670,22 @@ impl Identity {
         Ok(n)
     }
 
+    /// Removes what has expired: sessions nobody presented again, used or stale hand-off codes,
+    /// and login failures older than the throttling window. Returns how many rows went.
+    pub async fn prune_expired(&self) -> Result<u64> {
+        let now = unix_now();
+        let sessions = self.control.delete_expired_sessions(now).await?;
+        let codes = self.control.prune_handoff_codes(now).await?;
+        let failures = self
+            .control
+            .prune_login_failures(now - self.settings.throttle_window_secs)
+            .await?;
+        if sessions > 0 {
+            self.changed();
+        }
+        Ok(sessions + codes + failures)
+    }
+
     pub async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionRecord>> {
         Ok(self.control.user_sessions(user).await?)
     }

@@ -967,6 +967,28 @@ impl ControlStore {
         )
     }
 
+    /// Forgets failures older than `before` (they no longer count towards any window).
+    pub async fn prune_login_failures(&self, before: i64) -> Result<u64> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(before)
+            .execute(p)
+            .await?
+            .rows_affected()),
+        )
+    }
+
+    /// Removes hand-off codes that are used or expired.
+    pub async fn prune_handoff_codes(&self, now: i64) -> Result<u64> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query("DELETE FROM handoff_codes WHERE used_at IS NOT NULL OR expires_at <= $1")
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()),
+        )
+    }
+
     // ---- hand-off codes ----
 
     pub async fn insert_handoff(

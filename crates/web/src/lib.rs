@@ -90,10 +90,26 @@ pub async fn serve(
     platform: Platform,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let housekeeping = tokio::spawn(prune_expired_periodically(platform.clone()));
+    let served = axum::serve(
         listener,
         app(platform).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    housekeeping.abort();
+    served
+}
+
+/// Every ten minutes, removes expired sessions, hand-off codes and old login failures. Several
+/// nodes doing it at once is harmless: each delete is idempotent.
+async fn prune_expired_periodically(platform: Platform) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match platform.identity().prune_expired().await {
+            Ok(n) => tracing::debug!(rows = n, "pruned expired identity rows"),
+            Err(e) => tracing::warn!(error = %e, "pruning expired identity rows failed"),
+        }
+    }
 }

@@ -168,7 +168,7 @@ fn when(unix: i64) -> String {
     crate::pages::display_unix(unix)
 }
 
-/// Name (and, later, logo) shown on the sign-in pages of this host.
+/// The name shown on the sign-in pages of this host (the branding issue adds the logo).
 async fn brand(state: &AppState, tenant: Option<&CurrentTenant>) -> Result<String, PlatformError> {
     match tenant {
         Some(t) => Ok(t.0.name.as_str().to_owned()),
@@ -186,7 +186,6 @@ struct LoginPage {
     passkeys: bool,
     /// Single sign-on providers (name, display name); offered on the portal only.
     providers: Vec<(String, String)>,
-    logo_url: Option<String>,
     csrf: String,
     next: String,
     email: String,
@@ -225,7 +224,6 @@ async fn login_page(
         passkeys: tenant.is_none(),
         providers,
         brand,
-        logo_url: None,
         csrf,
         next: safe_next(q.next.as_deref()),
         email: String::new(),
@@ -312,7 +310,6 @@ async fn login_submit(
             Vec::new()
         },
         brand,
-        logo_url: None,
         csrf: form.csrf,
         next,
         email: form.email.chars().take(254).collect(),

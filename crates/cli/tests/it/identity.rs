@@ -1546,3 +1546,54 @@ both_backends!(
         assert!(!body.contains("Sign out"));
     }
 );
+
+// Expired sessions, hand-off codes and old login failures are pruned; live ones stay.
+both_backends!(
+    expired_identity_rows_are_pruned,
+    |app: TestApp| async move {
+        let admin = client_with_admin(&app, "ACME Corp", "acme-corp").await;
+        let mut b = Browser::new(&app);
+        assert_eq!(
+            b.login("portal.localhost", &admin, PASSWORD).await.status,
+            303
+        );
+        let user = app
+            .platform
+            .control()
+            .user_by_email(&admin)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut stale = app.platform.identity().sessions_of(user.id).await.unwrap()[0].clone();
+        stale.id_hash = "0".repeat(64);
+        stale.expires_at = 1;
+        app.platform.control().insert_session(&stale).await.unwrap();
+        app.platform
+            .control()
+            .add_login_failure(&["account:old@example.com"], 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.platform
+                .identity()
+                .sessions_of(user.id)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let pruned = app.platform.identity().prune_expired().await.unwrap();
+        assert_eq!(pruned, 2);
+        assert_eq!(
+            app.platform
+                .identity()
+                .sessions_of(user.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // The live session still works.
+        assert_eq!(b.get("portal.localhost", "/profile").await.status, 200);
+    }
+);
