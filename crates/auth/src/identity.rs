@@ -112,6 +112,7 @@ struct ReadCache {
     sessions: Cache<String, SessionRecord>,
     users: Cache<UserId, UserRecord>,
     roles: Cache<(UserId, TenantId), Option<TenantRole>>,
+    recovery_left: Cache<UserId, i64>,
     /// Verified tokens by their text: a token's signature is checked once.
     grants: Cache<String, crate::tokens::TokenGrant>,
 }
@@ -129,6 +130,10 @@ impl ReadCache {
                 .time_to_live(ttl)
                 .build(),
             roles: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
+            recovery_left: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(ttl)
                 .build(),
@@ -186,7 +191,20 @@ impl Identity {
             c.sessions.invalidate_all();
             c.users.invalidate_all();
             c.roles.invalidate_all();
+            c.recovery_left.invalidate_all();
         }
+    }
+
+    /// How many unused recovery codes the user has (read through the cache).
+    pub async fn recovery_codes_left(&self, user: UserId) -> Result<i64> {
+        if let Some(n) = self.cache.as_ref().and_then(|c| c.recovery_left.get(&user)) {
+            return Ok(n);
+        }
+        let n = self.control.unused_recovery_codes(user).await?;
+        if let Some(c) = &self.cache {
+            c.recovery_left.insert(user, n);
+        }
+        Ok(n)
     }
 
     pub fn tokens(&self) -> &TokenService {
@@ -766,6 +784,7 @@ impl Identity {
             .collect();
         let hashes: Vec<String> = codes.iter().map(|c| sha256_hex(c)).collect();
         self.control.replace_recovery_codes(user, &hashes).await?;
+        self.changed();
         Ok(codes)
     }
 
@@ -797,6 +816,7 @@ impl Identity {
         self.control.set_totp_secret(user.id, None).await?;
         self.changed();
         self.control.replace_recovery_codes(user.id, &[]).await?;
+        self.changed();
         self.audit(&user.email, "mfa.totp_disabled", None, json!({}))
             .await
     }

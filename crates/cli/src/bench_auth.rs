@@ -120,7 +120,7 @@ pub async fn auth(args: AuthArgs) -> anyhow::Result<()> {
     // 3. Authenticated JSON reads under wrk.
     let reads = [
         (
-            "portal session cookie, GET /api/user/profile (reads the profile from the control plane)",
+            "portal session cookie, GET /api/user/profile",
             "portal.localhost",
             "/api/user/profile",
             format!("Cookie: {cookie}"),

@@ -67,8 +67,8 @@ fn err(e: impl Into<PlatformError>) -> AppError {
 pub async fn profile(State(state): State<AppState>, u: PortalUser) -> ApiResult<Profile> {
     let p = &state.platform;
     let recovery_left = p
-        .control()
-        .unused_recovery_codes(u.user.id)
+        .identity()
+        .recovery_codes_left(u.user.id)
         .await
         .map_err(err)?;
     Ok(Json(Profile {
