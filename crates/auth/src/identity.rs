@@ -357,12 +357,7 @@ impl Identity {
         if user.has_totp() || Self::platform_role(user).is_some() {
             return Ok(true);
         }
-        for m in self.control.memberships_of(user.id).await? {
-            if self.control.tenant_mfa_required(m.tenant_id).await? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(self.control.member_of_mfa_tenant(user.id).await?)
     }
 
     // ---- login ----

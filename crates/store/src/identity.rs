@@ -764,6 +764,18 @@ impl ControlStore {
         .await?))
     }
 
+    /// Whether the user is an active member of any served tenant that requires MFA.
+    pub async fn member_of_mfa_tenant(&self, user: UserId) -> Result<bool> {
+        let n: i64 = on_db!(self.db(), p => sqlx::query_scalar(
+            "SELECT count(*) FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+             WHERE m.user_id = $1 AND m.active = TRUE AND t.mfa_required = TRUE AND t.status <> 'provisioning'",
+        )
+        .bind(user.to_string())
+        .fetch_one(p)
+        .await?);
+        Ok(n > 0)
+    }
+
     pub async fn tenant_mfa_required(&self, tenant: TenantId) -> Result<bool> {
         let v: Option<bool> = on_db!(self.db(), p => sqlx::query_scalar("SELECT mfa_required FROM tenants WHERE id = $1")
             .bind(tenant.to_string())

@@ -9,10 +9,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
-use tenantry_auth::{AuthError, TenantAccess};
+use tenantry_auth::{AuthError, NewSession, TenantAccess};
 use tenantry_domain::{Permission, TenantId, TenantRole};
 use tenantry_platform::config::Config;
-use tenantry_store::identity::{SessionRecord, SessionStage, UserRecord};
+use tenantry_store::identity::{unix_now, SessionRecord, SessionStage, UserRecord};
 
 use crate::error::AppError;
 use crate::host::{CurrentTenant, Surface};
@@ -49,13 +49,20 @@ pub fn session_cookie_name(config: &Config) -> &'static str {
     }
 }
 
-/// A Set-Cookie value for a session: host-only (no Domain), the whole host (Path=/), HttpOnly,
-/// SameSite=Lax, and Secure behind TLS. Remembered sessions persist; others end with the browser.
-pub fn session_cookie(config: &Config, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let mut c = Cookie::build((session_cookie_name(config), token.to_owned()))
-        .path("/")
+/// A Set-Cookie value for one of the application's cookies: always host-only (no Domain) and
+/// HttpOnly, Secure behind TLS; without `max_age` it ends with the browser.
+pub(crate) fn cookie_header(
+    config: &Config,
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: SameSite,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let mut c = Cookie::build((name.to_owned(), value.to_owned()))
+        .path(path.to_owned())
         .http_only(true)
-        .same_site(SameSite::Lax)
+        .same_site(same_site)
         .secure(config.is_tls());
     if let Some(secs) = max_age {
         c = c.max_age(cookie::time::Duration::seconds(secs));
@@ -63,11 +70,47 @@ pub fn session_cookie(config: &Config, token: &str, max_age: Option<i64>) -> Hea
     HeaderValue::from_str(&c.build().to_string()).unwrap_or(HeaderValue::from_static(""))
 }
 
-pub fn clear_session_cookie(config: &Config) -> HeaderValue {
-    session_cookie(config, "", Some(0))
+/// The session's cookie: the whole host (Path=/), SameSite=Lax. A remembered session persists
+/// until it expires; others end with the browser.
+pub fn session_cookie(config: &Config, session: &NewSession) -> HeaderValue {
+    let max_age = session
+        .record
+        .remember
+        .then(|| session.record.expires_at - unix_now());
+    cookie_header(
+        config,
+        session_cookie_name(config),
+        &session.token,
+        "/",
+        SameSite::Lax,
+        max_age,
+    )
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn clear_session_cookie(config: &Config) -> HeaderValue {
+    cookie_header(
+        config,
+        session_cookie_name(config),
+        "",
+        "/",
+        SameSite::Lax,
+        Some(0),
+    )
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
+        {
+            n.to_owned()
+        }
+        _ => "/".into(),
+    }
+}
+
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -16,7 +16,10 @@ use tenantry_auth::AuthError;
 use tenantry_platform::PlatformError;
 use tenantry_store::identity::SessionStage;
 
-use crate::auth::{client_ip, csrf_refusal, session_cookie, AnySession, PortalUser};
+use crate::auth::{
+    client_ip, cookie_header, cookie_value, csrf_refusal, safe_next, session_cookie, AnySession,
+    PortalUser,
+};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -35,25 +38,14 @@ pub fn portal_router() -> Router<AppState> {
 }
 
 fn state_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let c = cookie::Cookie::build((STATE_COOKIE, value.to_owned()))
-        .path(STATE_PATH)
-        .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .secure(state.platform.config().is_tls())
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build();
-    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
-}
-
-fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
+    cookie_header(
+        state.platform.config(),
+        STATE_COOKIE,
+        value,
+        STATE_PATH,
+        cookie::SameSite::Strict,
+        Some(max_age),
+    )
 }
 
 fn csrf_header(headers: &HeaderMap) -> Option<&str> {
@@ -110,7 +102,7 @@ async fn register_finish(
         Ok(b) => b,
         Err(e) => return bad_body(e),
     };
-    let Some(sealed) = read_cookie(&headers, STATE_COOKIE) else {
+    let Some(sealed) = cookie_value(&headers, STATE_COOKIE) else {
         return missing_state();
     };
     let p = &state.platform;
@@ -164,17 +156,6 @@ struct LoginBody {
     credential: Assertion,
 }
 
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
-        {
-            n.to_owned()
-        }
-        _ => "/".into(),
-    }
-}
-
 async fn login_finish(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -189,7 +170,7 @@ async fn login_finish(
         Ok(b) => b,
         Err(e) => return bad_body(e),
     };
-    let Some(sealed) = read_cookie(&headers, STATE_COOKIE) else {
+    let Some(sealed) = cookie_value(&headers, STATE_COOKIE) else {
         return missing_state();
     };
     let p = &state.platform;
@@ -210,10 +191,8 @@ async fn login_finish(
         Ok(session) => {
             let mut res =
                 Json(json!({ "redirect": safe_next(body.next.as_deref()) })).into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(p.config(), &session.token, None),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(p.config(), &session));
             res.headers_mut()
                 .append(header::SET_COOKIE, state_cookie(&state, "", 0));
             res
@@ -267,7 +246,7 @@ async fn mfa_finish(
         Ok(b) => b,
         Err(e) => return bad_body(e),
     };
-    let Some(sealed) = read_cookie(&headers, STATE_COOKIE) else {
+    let Some(sealed) = cookie_value(&headers, STATE_COOKIE) else {
         return missing_state();
     };
     let p = &state.platform;
@@ -284,15 +263,9 @@ async fn mfa_finish(
         .await
     {
         Ok(session) => {
-            let max_age = session
-                .record
-                .remember
-                .then(|| session.record.expires_at - tenantry_store::identity::unix_now());
             let mut res = Json(json!({ "redirect": "/" })).into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(p.config(), &session.token, max_age),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(p.config(), &session));
             res.headers_mut()
                 .append(header::SET_COOKIE, state_cookie(&state, "", 0));
             res

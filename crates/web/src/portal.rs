@@ -15,14 +15,14 @@ use serde::Deserialize;
 use tenantry_auth::{AuthError, LoginOutcome, LoginRequest, NewSession};
 use tenantry_domain::{TenantId, TenantRole};
 use tenantry_platform::PlatformError;
-use tenantry_store::identity::{unix_now, SessionStage};
+use tenantry_store::identity::SessionStage;
 
 use crate::auth::{
-    clear_session_cookie, client_ip, csrf_refusal, session_cookie, AnySession, PortalUser,
-    TenantUser,
+    clear_session_cookie, client_ip, cookie_header, cookie_value, csrf_refusal, safe_next,
+    session_cookie, AnySession, PortalUser, TenantUser,
 };
 use crate::host::{CurrentTenant, Surface};
-use crate::pages::{error_response, platform_error_page, render};
+use crate::pages::{display_unix, error_response, platform_error_page, render};
 use crate::AppState;
 
 /// The cookie that carries the CSRF token of forms shown before there is a session (login,
@@ -90,14 +90,7 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
 }
 
 pub(crate) fn pre_session_csrf(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == PRE_SESSION_CSRF)
-        .map(|c| c.value().to_owned())
+    cookie_value(headers, PRE_SESSION_CSRF)
 }
 
 /// The pre-session CSRF token to put in a form, and the cookie to set if it is new.
@@ -106,13 +99,15 @@ pub(crate) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Opti
         return (t, None);
     }
     let t = tenantry_auth::random_token(16);
-    let c = cookie::Cookie::build((PRE_SESSION_CSRF, t.clone()))
-        .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(state.platform.config().is_tls())
-        .build();
-    (t, HeaderValue::from_str(&c.to_string()).ok())
+    let c = cookie_header(
+        state.platform.config(),
+        PRE_SESSION_CSRF,
+        &t,
+        "/",
+        cookie::SameSite::Lax,
+        None,
+    );
+    (t, Some(c))
 }
 
 pub(crate) fn pre_session_csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
@@ -128,28 +123,12 @@ pub(crate) fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Res
 }
 
 fn signed_in(state: &AppState, session: &NewSession, to: &str) -> Response {
-    let max_age = session
-        .record
-        .remember
-        .then(|| session.record.expires_at - unix_now());
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(state.platform.config(), &session.token, max_age),
+        session_cookie(state.platform.config(), session),
     );
     res
-}
-
-/// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
-        {
-            n.to_owned()
-        }
-        _ => "/".into(),
-    }
 }
 
 fn csrf_forbidden() -> Response {
@@ -162,10 +141,6 @@ fn csrf_forbidden() -> Response {
 
 fn auth_error_page(e: AuthError) -> Response {
     platform_error_page(PlatformError::from(e))
-}
-
-fn when(unix: i64) -> String {
-    crate::pages::display_unix(unix)
 }
 
 /// The name shown on the sign-in pages of this host (the branding issue adds the logo).
@@ -348,12 +323,14 @@ async fn mfa_form(
         Ok(b) => b,
         Err(e) => return platform_error_page(e),
     };
-    let passkey_only = action == "/mfa"
-        && !s.user.has_totp()
+    // At sign-in (not when enrolling from the profile), a passkey can be the second step.
+    let has_passkey = action == "/mfa"
         && match identity.has_passkey(s.user.id).await {
             Ok(v) => v,
             Err(e) => return auth_error_page(e),
         };
+    // Someone with a passkey but no authenticator app is not pushed into enrolling one.
+    let passkey_only = has_passkey && !s.user.has_totp();
     let (enrol, qr_svg, secret) = if s.user.has_totp() || passkey_only {
         (false, String::new(), String::new())
     } else {
@@ -367,12 +344,6 @@ async fn mfa_form(
             Err(e) => return auth_error_page(e),
         }
     };
-    let has_passkey = passkey_only
-        || (action == "/mfa"
-            && match identity.has_passkey(s.user.id).await {
-                Ok(v) => v,
-                Err(e) => return auth_error_page(e),
-            });
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -451,13 +422,9 @@ async fn mfa_submit(
                         continue_to: "/".into(),
                     },
                 );
-                let max_age = new
-                    .record
-                    .remember
-                    .then(|| new.record.expires_at - unix_now());
                 res.headers_mut().append(
                     header::SET_COOKIE,
-                    session_cookie(state.platform.config(), &new.token, max_age),
+                    session_cookie(state.platform.config(), &new),
                 );
                 res
             }
@@ -506,13 +473,9 @@ async fn mfa_setup_submit(
                     continue_to: "/profile".into(),
                 },
             );
-            let max_age = new
-                .record
-                .remember
-                .then(|| new.record.expires_at - unix_now());
             res.headers_mut().append(
                 header::SET_COOKIE,
-                session_cookie(state.platform.config(), &new.token, max_age),
+                session_cookie(state.platform.config(), &new),
             );
             res
         }
@@ -928,7 +891,7 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
                 .into_iter()
                 .map(|n| NotificationView {
                     message: n.message,
-                    at: when(n.created_at),
+                    at: display_unix(n.created_at),
                     unread: n.read_at.is_none(),
                 })
                 .collect(),
@@ -1217,7 +1180,7 @@ async fn profile_view(
                         .take(60)
                         .collect(),
                     ip: s.ip.clone().unwrap_or_default(),
-                    seen: when(s.last_seen_at),
+                    seen: display_unix(s.last_seen_at),
                     handle: s.id_hash,
                 })
                 .collect(),
@@ -1227,7 +1190,10 @@ async fn profile_view(
                     client: name_of(k.tenant_id),
                     role: k.role.as_str(),
                     label: k.label,
-                    last_used: k.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                    last_used: k
+                        .last_used_at
+                        .map(display_unix)
+                        .unwrap_or_else(|| "never".into()),
                     revoked: k.revoked_at.is_some(),
                     key_id: k.key_id,
                 })
@@ -1243,8 +1209,11 @@ async fn profile_view(
             passkeys: passkeys
                 .into_iter()
                 .map(|k| PasskeyView {
-                    added: when(k.created_at),
-                    last_used: k.last_used_at.map(when).unwrap_or_else(|| "never".into()),
+                    added: display_unix(k.created_at),
+                    last_used: k
+                        .last_used_at
+                        .map(display_unix)
+                        .unwrap_or_else(|| "never".into()),
                     cred_id: k.cred_id,
                     name: k.name,
                 })

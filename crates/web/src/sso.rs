@@ -12,7 +12,10 @@ use serde::Deserialize;
 use tenantry_auth::{AuthError, LoginOutcome};
 use tenantry_platform::PlatformError;
 
-use crate::auth::{clear_session_cookie, client_ip, session_cookie, AnySession};
+use crate::auth::{
+    clear_session_cookie, client_ip, cookie_header, cookie_value, safe_next, session_cookie,
+    AnySession,
+};
 use crate::error::AppError;
 use crate::pages::{error_response, platform_error_page};
 use crate::AppState;
@@ -30,25 +33,14 @@ pub fn portal_router() -> Router<AppState> {
 }
 
 fn pending_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let c = cookie::Cookie::build((PENDING_COOKIE, value.to_owned()))
-        .path(PENDING_PATH)
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(state.platform.config().is_tls())
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build();
-    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
-}
-
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
-        {
-            n.to_owned()
-        }
-        _ => "/".into(),
-    }
+    cookie_header(
+        state.platform.config(),
+        PENDING_COOKIE,
+        value,
+        PENDING_PATH,
+        cookie::SameSite::Lax,
+        Some(max_age),
+    )
 }
 
 #[derive(Deserialize)]
@@ -134,17 +126,6 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-fn pending_from(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == PENDING_COOKIE)
-        .map(|c| c.value().to_owned())
-}
-
 #[utoipa::path(get, path = "/api/sso/callback", tag = "single sign-on",
     params(("code" = Option<String>, Query), ("state" = Option<String>, Query), ("error" = Option<String>, Query)),
     responses((status = 303, description = "signed in: the session cookie is set"),
@@ -174,7 +155,7 @@ pub async fn callback(
         return refused(format!("The identity provider answered \"{error}\"."));
     }
     let (Some(code), Some(returned_state), Some(pending)) =
-        (q.code, q.state, pending_from(&headers))
+        (q.code, q.state, cookie_value(&headers, PENDING_COOKIE))
     else {
         return refused("The sign-in was not started from this browser.".into());
     };
@@ -215,7 +196,7 @@ pub async fn callback(
     let mut res = Redirect::to(&to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(state.platform.config(), &session.token, None),
+        session_cookie(state.platform.config(), &session),
     );
     res.headers_mut()
         .append(header::SET_COOKIE, pending_cookie(&state, "", 0));

@@ -945,6 +945,10 @@ both_backends!(team_management, |app: TestApp| async move {
         .tenant_mfa_required(tenant.id)
         .await
         .unwrap());
+    // From now on its members owe a second step at sign-in.
+    let mut again = Browser::new(&app);
+    let pw = again.login("portal.localhost", &admin, PASSWORD).await;
+    assert!(pw.location().starts_with("/mfa"), "{}", pw.location());
 
     // Plan limits: basic allows 5 users.
     let basic = tenantry_platform::provisioning::ProvisionRequest::parse(
