@@ -3,6 +3,7 @@
 //! Every value that comes from outside (a CLI argument, a form, a JSON body) is parsed into one of
 //! these types once, at the edge; code past that point can rely on it being valid.
 
+pub mod books;
 pub mod email;
 pub mod hostname;
 pub mod ids;

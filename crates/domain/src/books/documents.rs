@@ -1,0 +1,305 @@
+//! Document life cycle, number series and invoice status.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::decimal::Amount;
+use crate::ValidationError;
+
+/// Frappe's `docstatus`: 0 draft, 1 submitted, 2 cancelled. Only drafts change; a submitted
+/// document is undone by cancelling it, which posts the reversal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "i64", try_from = "i64")]
+pub enum Docstatus {
+    Draft,
+    Submitted,
+    Cancelled,
+}
+
+impl Docstatus {
+    pub fn code(self) -> i64 {
+        match self {
+            Docstatus::Draft => 0,
+            Docstatus::Submitted => 1,
+            Docstatus::Cancelled => 2,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Result<Self, ValidationError> {
+        match code {
+            0 => Ok(Docstatus::Draft),
+            1 => Ok(Docstatus::Submitted),
+            2 => Ok(Docstatus::Cancelled),
+            _ => Err(ValidationError::new("docstatus", "must be 0, 1 or 2")),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Docstatus::Draft => "Draft",
+            Docstatus::Submitted => "Submitted",
+            Docstatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+impl From<Docstatus> for i64 {
+    fn from(d: Docstatus) -> i64 {
+        d.code()
+    }
+}
+
+impl TryFrom<i64> for Docstatus {
+    type Error = ValidationError;
+    fn try_from(code: i64) -> Result<Self, ValidationError> {
+        Docstatus::from_code(code)
+    }
+}
+
+/// The kinds of numbered document, each with its own gapless series per year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    SalesInvoice,
+    PurchaseInvoice,
+    Payment,
+    JournalEntry,
+    StockEntry,
+}
+
+impl DocumentKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            DocumentKind::SalesInvoice => "SINV",
+            DocumentKind::PurchaseInvoice => "PINV",
+            DocumentKind::Payment => "PAY",
+            DocumentKind::JournalEntry => "JV",
+            DocumentKind::StockEntry => "STE",
+        }
+    }
+
+    /// Frappe's DocType name.
+    pub fn doctype(self) -> &'static str {
+        match self {
+            DocumentKind::SalesInvoice => "Sales Invoice",
+            DocumentKind::PurchaseInvoice => "Purchase Invoice",
+            DocumentKind::Payment => "Payment Entry",
+            DocumentKind::JournalEntry => "Journal Entry",
+            DocumentKind::StockEntry => "Stock Entry",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::SalesInvoice => "sales_invoice",
+            DocumentKind::PurchaseInvoice => "purchase_invoice",
+            DocumentKind::Payment => "payment",
+            DocumentKind::JournalEntry => "journal_entry",
+            DocumentKind::StockEntry => "stock_entry",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DocumentKind::SalesInvoice,
+            DocumentKind::PurchaseInvoice,
+            DocumentKind::Payment,
+            DocumentKind::JournalEntry,
+            DocumentKind::StockEntry,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The series a document posted on `date` draws from: `SINV-2026`.
+    pub fn series(self, date: Date) -> String {
+        format!("{}-{}", self.prefix(), date.year())
+    }
+
+    /// The `n`th number of a series: `SINV-2026-00001`.
+    pub fn number(self, date: Date, n: i64) -> String {
+        format!("{}-{n:05}", self.series(date))
+    }
+
+    /// The name a draft is known by until it is submitted and numbered: `SINV-DRAFT-42`.
+    pub fn draft_name(self, id: i64) -> String {
+        format!("{}-DRAFT-{id}", self.prefix())
+    }
+}
+
+/// Whether money is coming in or going out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentDirection {
+    Receive,
+    Pay,
+}
+
+impl PaymentDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentDirection::Receive => "receive",
+            PaymentDirection::Pay => "pay",
+        }
+    }
+
+    /// Frappe's `payment_type`.
+    pub fn title(self) -> &'static str {
+        match self {
+            PaymentDirection::Receive => "Receive",
+            PaymentDirection::Pay => "Pay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        match s.to_ascii_lowercase().as_str() {
+            "receive" => Ok(PaymentDirection::Receive),
+            "pay" => Ok(PaymentDirection::Pay),
+            _ => Err(ValidationError::new(
+                "payment_type",
+                "must be Receive or Pay",
+            )),
+        }
+    }
+}
+
+/// Whether an invoice is a sale or a purchase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvoiceKind {
+    Sales,
+    Purchase,
+}
+
+impl InvoiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceKind::Sales => "sales",
+            InvoiceKind::Purchase => "purchase",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sales" => Some(InvoiceKind::Sales),
+            "purchase" => Some(InvoiceKind::Purchase),
+            _ => None,
+        }
+    }
+
+    pub fn document(self) -> DocumentKind {
+        match self {
+            InvoiceKind::Sales => DocumentKind::SalesInvoice,
+            InvoiceKind::Purchase => DocumentKind::PurchaseInvoice,
+        }
+    }
+
+    /// The payment direction that settles an invoice of this kind.
+    pub fn settled_by(self) -> PaymentDirection {
+        match self {
+            InvoiceKind::Sales => PaymentDirection::Receive,
+            InvoiceKind::Purchase => PaymentDirection::Pay,
+        }
+    }
+}
+
+/// What a reader is told about an invoice's settlement, in Frappe's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InvoiceStatus {
+    Draft,
+    Unpaid,
+    #[serde(rename = "Partly Paid")]
+    PartlyPaid,
+    Paid,
+    Overdue,
+    Return,
+    #[serde(rename = "Credit Note Issued")]
+    CreditNoteIssued,
+    Cancelled,
+}
+
+impl InvoiceStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "Draft",
+            InvoiceStatus::Unpaid => "Unpaid",
+            InvoiceStatus::PartlyPaid => "Partly Paid",
+            InvoiceStatus::Paid => "Paid",
+            InvoiceStatus::Overdue => "Overdue",
+            InvoiceStatus::Return => "Return",
+            InvoiceStatus::CreditNoteIssued => "Credit Note Issued",
+            InvoiceStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// The status of an invoice as of `today`.
+    pub fn of(
+        docstatus: Docstatus,
+        is_return: bool,
+        credited: bool,
+        grand_total: Amount,
+        outstanding: Amount,
+        due_date: Date,
+        today: Date,
+    ) -> Self {
+        match docstatus {
+            Docstatus::Draft => InvoiceStatus::Draft,
+            Docstatus::Cancelled => InvoiceStatus::Cancelled,
+            Docstatus::Submitted if is_return => InvoiceStatus::Return,
+            Docstatus::Submitted => {
+                if outstanding.0 <= 0 {
+                    if credited {
+                        InvoiceStatus::CreditNoteIssued
+                    } else {
+                        InvoiceStatus::Paid
+                    }
+                } else if due_date < today {
+                    InvoiceStatus::Overdue
+                } else if outstanding < grand_total {
+                    InvoiceStatus::PartlyPaid
+                } else {
+                    InvoiceStatus::Unpaid
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn numbers_are_zero_padded_per_year() {
+        let d = date!(2026 - 03 - 01);
+        assert_eq!(DocumentKind::SalesInvoice.number(d, 1), "SINV-2026-00001");
+        assert_eq!(DocumentKind::Payment.number(d, 123_456), "PAY-2026-123456");
+        assert_eq!(DocumentKind::JournalEntry.draft_name(7), "JV-DRAFT-7");
+    }
+
+    #[test]
+    fn status_follows_outstanding_and_due_date() {
+        let due = date!(2026 - 05 - 01);
+        let s = |out, today| {
+            InvoiceStatus::of(
+                Docstatus::Submitted,
+                false,
+                false,
+                Amount(100),
+                Amount(out),
+                due,
+                today,
+            )
+        };
+        assert_eq!(s(100, date!(2026 - 04 - 01)), InvoiceStatus::Unpaid);
+        assert_eq!(s(40, date!(2026 - 04 - 01)), InvoiceStatus::PartlyPaid);
+        assert_eq!(s(40, date!(2026 - 05 - 02)), InvoiceStatus::Overdue);
+        assert_eq!(s(0, date!(2026 - 05 - 02)), InvoiceStatus::Paid);
+        assert_eq!(
+            serde_json::to_string(&InvoiceStatus::PartlyPaid).unwrap(),
+            "\"Partly Paid\""
+        );
+        assert_eq!(serde_json::to_string(&Docstatus::Cancelled).unwrap(), "2");
+    }
+}
