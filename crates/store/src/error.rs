@@ -5,6 +5,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Conflict(String),
+    /// A request the store cannot run as asked (an unknown field, a value of the wrong type).
+    #[error("{0}")]
+    Invalid(String),
     #[error("{0} was not found")]
     NotFound(String),
     #[error("migration {version} ({name}) differs from the one applied to this database; refusing to continue")]

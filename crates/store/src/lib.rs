@@ -5,6 +5,7 @@
 //! where the dialects differ (DDL, advisory locks, database creation) the code says so by matching
 //! on [`Db`].
 
+pub mod books;
 pub mod control;
 pub mod db;
 mod error;
@@ -15,6 +16,7 @@ pub mod tenant_admin;
 pub mod tenant_db;
 pub mod tenant_pools;
 
+pub use books::BooksTx;
 pub use control::ControlStore;
 pub use db::{Backend, Db, SqliteDurability};
 pub use error::StoreError;

@@ -55,7 +55,10 @@ pub static CONTROL: &[Migration] = &[
 ];
 
 /// Every tenant database's migrations, oldest first.
-pub static TENANT: &[Migration] = &[migration!("tenant", 1, "0001_init")];
+pub static TENANT: &[Migration] = &[
+    migration!("tenant", 1, "0001_init"),
+    migration!("tenant", 2, "0002_books"),
+];
 
 pub fn latest_version(migrations: &[Migration]) -> i64 {
     migrations.last().map(|m| m.version).unwrap_or(0)

@@ -172,6 +172,13 @@ macro_rules! scaled_type {
             }
         }
 
+        /// From a stored integer in the type's scale.
+        impl From<i64> for $name {
+            fn from(v: i64) -> $name {
+                $name(v)
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&format_scaled(self.0, $decimals))

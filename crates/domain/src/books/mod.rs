@@ -16,6 +16,34 @@ pub use posting::Posting;
 pub use stock::StockPosition;
 pub use vat::{VatCategory, VatRounding};
 
+/// Reading an enum back from its stored text (`as_str`), for the store's row types.
+macro_rules! text_enum {
+    ($($t:ty),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = crate::ValidationError;
+            fn try_from(s: String) -> Result<Self, crate::ValidationError> {
+                <$t>::parse(&s)
+            }
+        }
+    )*};
+}
+text_enum!(
+    AccountType,
+    RootType,
+    VatCategory,
+    VatRounding,
+    PaymentDirection,
+    ChartTemplate
+);
+
+impl TryFrom<String> for InvoiceKind {
+    type Error = crate::ValidationError;
+    fn try_from(s: String) -> Result<Self, crate::ValidationError> {
+        InvoiceKind::parse(&s)
+            .ok_or_else(|| crate::ValidationError::new("kind", "must be sales or purchase"))
+    }
+}
+
 /// Typed row ids of the books' tables.
 pub mod ids {
     use serde::{Deserialize, Serialize};
@@ -27,6 +55,12 @@ pub mod ids {
             )]
             #[serde(transparent)]
             pub struct $name(pub i64);
+
+            impl From<i64> for $name {
+                fn from(v: i64) -> $name {
+                    $name(v)
+                }
+            }
         };
     }
 

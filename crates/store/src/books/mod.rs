@@ -1,0 +1,52 @@
+//! The books' SQL: master data, documents, the posting transaction and the reports' queries.
+//!
+//! Rows carry the domain's types (amounts, quantities, enums) so that nothing above this layer
+//! handles raw integers. Every write that posts runs inside a [`BooksTx`]; on SQLite it starts
+//! with `BEGIN IMMEDIATE` (the writer's lock is taken up front, so concurrent writers queue on the
+//! busy timeout instead of failing), on PostgreSQL the rows a posting depends on are locked with
+//! `SELECT … FOR UPDATE` in a fixed order.
+
+mod documents;
+mod list;
+mod masters;
+mod posting;
+mod reports;
+
+pub use documents::*;
+pub use list::{Filter, FilterOp, FilterValue, ListQuery, OrderBy};
+pub use masters::*;
+pub use posting::*;
+pub use reports::*;
+
+use crate::identity::unix_now;
+
+/// Seconds since the Unix epoch, the books' timestamp.
+pub(crate) fn stamp() -> i64 {
+    unix_now()
+}
+
+/// Runs the same expression against whichever transaction `$tx` holds.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::books::posting::TxInner::Sqlite($c) => $body,
+            $crate::books::posting::TxInner::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// A statement and its `FOR UPDATE` twin, built at compile time: PostgreSQL locks the rows read;
+/// SQLite has no row locks (its transaction holds the database's write lock from
+/// `BEGIN IMMEDIATE`).
+macro_rules! lockable {
+    ($sql:literal) => {
+        [$sql, concat!($sql, " FOR UPDATE")]
+    };
+}
+pub(crate) use lockable;
+
+/// The statement of a [`lockable!`] pair for this backend.
+pub(crate) fn locking(pair: [&'static str; 2], postgres: bool) -> &'static str {
+    pair[usize::from(postgres)]
+}
