@@ -22,6 +22,17 @@ pub enum PlatformError {
     Store(StoreError),
     #[error(transparent)]
     Auth(tenantry_auth::AuthError),
+    #[error(transparent)]
+    Books(tenantry_erp::ErpError),
+}
+
+impl From<tenantry_erp::ErpError> for PlatformError {
+    fn from(e: tenantry_erp::ErpError) -> Self {
+        match e {
+            tenantry_erp::ErpError::Store(s) => s.into(),
+            other => PlatformError::Books(other),
+        }
+    }
 }
 
 impl From<tenantry_auth::AuthError> for PlatformError {

@@ -49,7 +49,7 @@ pub async fn migrate_all(
     for (i, t) in tenants.iter().enumerate() {
         let result = match platform.admin().migrate(t).await {
             Ok(version) => match platform.control().set_schema_version(t.id, version).await {
-                Ok(()) => Ok(version),
+                Ok(()) => seed_existing(platform, t).await.map(|()| version),
                 Err(e) => Err(e.to_string()),
             },
             Err(e) => Err(e.to_string()),
@@ -67,4 +67,20 @@ pub async fn migrate_all(
         latest_tenant_version: migrate::latest_version(migrate::TENANT),
         tenants: outcomes,
     })
+}
+
+/// Gives a client provisioned before the books existed its chart, fiscal years and warehouse
+/// (each written only if absent, so this is a no-op on books already set up).
+async fn seed_existing(platform: &Platform, t: &tenantry_store::control::TenantRecord) -> Result<(), String> {
+    if !Step::parse(&t.provision_step).is_some_and(|s| s >= Step::Seed) {
+        return Ok(());
+    }
+    let db = platform
+        .admin()
+        .open_as_tenant(t, std::sync::Arc::new(|| false))
+        .await
+        .map_err(|e| e.to_string())?;
+    let seeded = crate::provisioning::seed_tenant(&db, t.name.as_str()).await;
+    db.db().close().await;
+    seeded.map_err(|e| e.to_string())
 }

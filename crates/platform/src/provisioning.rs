@@ -229,7 +229,7 @@ pub async fn provision_with_faults(
                     .open_as_tenant(&tenant, Arc::new(|| false))
                     .await?;
                 // A UK practice's clients: pounds, and the fiscal year the tax year suggests.
-                let seeded = db.seed_company(tenant.name.as_str(), "GBP", "GB", 4).await;
+                let seeded = seed_tenant(&db, tenant.name.as_str()).await;
                 db.db().close().await;
                 seeded?;
             }
@@ -367,4 +367,14 @@ async fn issue_invitation(platform: &Platform, tenant: &TenantRecord) -> Result<
 /// slow hash adds nothing).
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new client's company row and books: pounds, the fiscal year the UK tax year suggests
+/// (April), and the UK small-business chart. Each part is written only if absent.
+pub(crate) async fn seed_tenant(db: &tenantry_store::TenantDb, name: &str) -> Result<()> {
+    db.seed_company(name, "GBP", "GB", 4).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    tenantry_erp::seed::seed_books(db, tenantry_domain::books::ChartTemplate::UkSmallBusiness, today)
+        .await?;
+    Ok(())
 }

@@ -241,7 +241,7 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-fn forbidden(parts: &Parts) -> Response {
+pub fn forbidden(parts: &Parts) -> Response {
     let message = "you do not have access to this";
     if wants_json(parts) {
         return AppError::new(StatusCode::FORBIDDEN, message).into_response();

@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tenantry_auth::AuthError;
+use tenantry_erp::ErpError;
 use tenantry_platform::PlatformError;
 use tenantry_store::StoreError;
 
@@ -30,9 +31,38 @@ pub fn status_for(e: &PlatformError) -> StatusCode {
             AuthError::Store(StoreError::TenantUnavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Store(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         },
+        PlatformError::Books(b) => books_status(b),
         PlatformError::Config(_) | PlatformError::InjectedFailure(_) | PlatformError::Store(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
+    }
+}
+
+/// The books' errors in the native API: 422 for input that breaks a rule, 409 for a duplicate or
+/// a document in the wrong state.
+pub fn books_status(e: &ErpError) -> StatusCode {
+    match e {
+        ErpError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ErpError::NotFound(_) => StatusCode::NOT_FOUND,
+        ErpError::Duplicate(_) | ErpError::State(_) => StatusCode::CONFLICT,
+        ErpError::Store(StoreError::TenantUnavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        ErpError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The books' errors as ERPNext reports them: its status and `exc_type`, so that a Frappe
+/// client reacts as it would to ERPNext (417 validation, 404 DoesNotExistError, 409
+/// DuplicateEntryError).
+pub fn frappe_status(e: &ErpError) -> (StatusCode, &'static str) {
+    match e {
+        ErpError::Invalid(_) => (StatusCode::EXPECTATION_FAILED, "ValidationError"),
+        ErpError::State(_) => (StatusCode::EXPECTATION_FAILED, "DocstatusTransitionError"),
+        ErpError::NotFound(_) => (StatusCode::NOT_FOUND, "DoesNotExistError"),
+        ErpError::Duplicate(_) => (StatusCode::CONFLICT, "DuplicateEntryError"),
+        ErpError::Store(StoreError::TenantUnavailable(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable")
+        }
+        ErpError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
     }
 }
 
@@ -64,6 +94,12 @@ impl From<PlatformError> for AppError {
             );
         }
         Self::new(status, e.to_string())
+    }
+}
+
+impl From<ErpError> for AppError {
+    fn from(e: ErpError) -> Self {
+        PlatformError::from(e).into()
     }
 }
 

@@ -4,6 +4,7 @@
 mod api;
 mod api_user;
 mod auth;
+mod books;
 mod error;
 mod health;
 mod host;
@@ -57,6 +58,7 @@ pub fn app(platform: Platform) -> Router {
         tenant: portal::sign_in_router()
             .merge(portal::tenant_router())
             .merge(api_user::tenant_router())
+            .merge(books::router())
             .merge(api::common_router())
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn(

@@ -4,6 +4,9 @@
 
 mod support;
 
+mod books_api;
+mod books_frappe;
+mod books_pages;
 mod cli;
 mod identity;
 mod isolation;
