@@ -153,7 +153,12 @@ impl Books {
         self.invoice_doc_by_id(existing.id, today).await
     }
 
-    pub async fn submit_invoice(&self, kind: InvoiceKind, name: &str, today: Date) -> Result<InvoiceDoc> {
+    pub async fn submit_invoice(
+        &self,
+        kind: InvoiceKind,
+        name: &str,
+        today: Date,
+    ) -> Result<InvoiceDoc> {
         let existing = self.find_invoice(kind, name).await?;
         self.check_posting_date(existing.posting_date).await?;
         let (settings, accounts) = (self.settings().await?, self.default_accounts().await?);
@@ -163,7 +168,12 @@ impl Books {
         self.invoice_doc_by_id(existing.id, today).await
     }
 
-    pub async fn cancel_invoice(&self, kind: InvoiceKind, name: &str, today: Date) -> Result<InvoiceDoc> {
+    pub async fn cancel_invoice(
+        &self,
+        kind: InvoiceKind,
+        name: &str,
+        today: Date,
+    ) -> Result<InvoiceDoc> {
         let existing = self.find_invoice(kind, name).await?;
         let settings = self.settings().await?;
         let mut tx = BooksTx::begin(self.db.db()).await?;
@@ -172,12 +182,21 @@ impl Books {
         self.invoice_doc_by_id(existing.id, today).await
     }
 
-    pub async fn invoice_doc(&self, kind: InvoiceKind, name: &str, today: Date) -> Result<InvoiceDoc> {
+    pub async fn invoice_doc(
+        &self,
+        kind: InvoiceKind,
+        name: &str,
+        today: Date,
+    ) -> Result<InvoiceDoc> {
         let inv = self.find_invoice(kind, name).await?;
         self.invoice_doc_by_id(inv.id, today).await
     }
 
-    pub async fn list_invoices(&self, kind: InvoiceKind, query: &ListQuery) -> Result<Vec<Invoice>> {
+    pub async fn list_invoices(
+        &self,
+        kind: InvoiceKind,
+        query: &ListQuery,
+    ) -> Result<Vec<Invoice>> {
         Ok(self.db.list_invoices(kind, query).await?)
     }
 
@@ -219,7 +238,10 @@ impl Books {
             .await?
             .ok_or_else(|| invalid(format!("{} {party_name:?} does not exist", pk.as_str())))?;
         if party.disabled {
-            return Err(invalid(format!("{} {party_name:?} is disabled", pk.as_str())));
+            return Err(invalid(format!(
+                "{} {party_name:?} is disabled",
+                pk.as_str()
+            )));
         }
         let posting_date = input.posting_date.unwrap_or(today);
         self.check_posting_date(posting_date).await?;
@@ -233,17 +255,24 @@ impl Books {
             return Err(invalid("an invoice needs at least one item"));
         }
         if input.items.len() > MAX_LINES {
-            return Err(invalid(format!("an invoice holds at most {MAX_LINES} lines")));
+            return Err(invalid(format!(
+                "an invoice holds at most {MAX_LINES} lines"
+            )));
         }
         let remarks = clean_text("remarks", &input.remarks, 2000, false)?;
         let settings = self.settings().await?;
         let accounts = self.default_accounts().await?;
 
-        let original = match (input.is_return, input.return_against.as_deref().map(str::trim)) {
+        let original = match (
+            input.is_return,
+            input.return_against.as_deref().map(str::trim),
+        ) {
             (false, None) | (false, Some("")) => None,
             (false, Some(_)) => return Err(invalid("return_against is only for a return")),
             (true, None) | (true, Some("")) => {
-                return Err(invalid("a return names the invoice it credits (return_against)"))
+                return Err(invalid(
+                    "a return names the invoice it credits (return_against)",
+                ))
             }
             (true, Some(name)) => {
                 let o = self
@@ -296,7 +325,9 @@ impl Books {
                     .map(|o| o.qty)
                     .sum();
                 if sold.is_zero() {
-                    return Err(invalid(format!("line {n}: {code} is not on the invoice being credited")));
+                    return Err(invalid(format!(
+                        "line {n}: {code} is not on the invoice being credited"
+                    )));
                 }
                 if qty.abs() > sold {
                     return Err(invalid(format!(
@@ -315,11 +346,9 @@ impl Books {
             let warehouse_id = if item.is_stock {
                 Some(match l.warehouse.as_deref().map(str::trim) {
                     Some(w) if !w.is_empty() => {
-                        let found = self
-                            .db
-                            .warehouse(w)
-                            .await?
-                            .ok_or_else(|| invalid(format!("line {n}: warehouse {w:?} does not exist")))?;
+                        let found = self.db.warehouse(w).await?.ok_or_else(|| {
+                            invalid(format!("line {n}: warehouse {w:?} does not exist"))
+                        })?;
                         if found.disabled {
                             return Err(invalid(format!("line {n}: warehouse {w:?} is disabled")));
                         }
@@ -342,7 +371,9 @@ impl Books {
                                 .await?
                                 .into_iter()
                                 .next()
-                                .ok_or_else(|| invalid("a stocked item needs a warehouse; add one first"))?;
+                                .ok_or_else(|| {
+                                    invalid("a stocked item needs a warehouse; add one first")
+                                })?;
                             default_warehouse = Some(first.id);
                             first.id
                         }
@@ -359,7 +390,11 @@ impl Books {
             let description = clean_text("description", &l.description, 500, false)?;
             lines.push(LineDraft {
                 item_id: item.id,
-                description: if description.is_empty() { item.name.clone() } else { description },
+                description: if description.is_empty() {
+                    item.name.clone()
+                } else {
+                    description
+                },
                 qty,
                 rate,
                 net: Amount::of(qty, rate),
@@ -369,8 +404,12 @@ impl Books {
                 warehouse_id,
             });
         }
-        let nets: Vec<(Amount, VatCategory)> = lines.iter().map(|l| (l.net, l.vat_category)).collect();
-        for (line, vat) in lines.iter_mut().zip(vat_per_line(&nets, settings.vat_rounding)) {
+        let nets: Vec<(Amount, VatCategory)> =
+            lines.iter().map(|l| (l.net, l.vat_category)).collect();
+        for (line, vat) in lines
+            .iter_mut()
+            .zip(vat_per_line(&nets, settings.vat_rounding))
+        {
             line.vat = vat;
         }
         let net_total: Amount = lines.iter().map(|l| l.net).sum();
@@ -563,7 +602,10 @@ pub(crate) async fn submit_invoice_in(
             Amount::ZERO
         };
         if settled.0 > 0 && !tx.settle(o.id, -settled).await? {
-            return Err(invalid(format!("{} changed while being credited", o.name())));
+            return Err(invalid(format!(
+                "{} changed while being credited",
+                o.name()
+            )));
         }
         tx.set_outstanding(id, inv.grand_total + settled).await?;
     }
@@ -572,7 +614,12 @@ pub(crate) async fn submit_invoice_in(
 
 /// The cost at which returned goods come back: the unit cost they left at on the credited
 /// invoice, or the current average where that is not known.
-fn return_cost(original: &[InvoiceLine], item_id: i64, qty: Quantity, pos: &StockPosition) -> Amount {
+fn return_cost(
+    original: &[InvoiceLine],
+    item_id: i64,
+    qty: Quantity,
+    pos: &StockPosition,
+) -> Amount {
     let (sold, cost) = original
         .iter()
         .filter(|o| o.item_id == item_id)
@@ -587,7 +634,11 @@ fn return_cost(original: &[InvoiceLine], item_id: i64, qty: Quantity, pos: &Stoc
 }
 
 /// Posts a submitted invoice's reversal inside `tx`.
-pub(crate) async fn cancel_invoice_in(tx: &mut BooksTx, id: i64, settings: &BookSettings) -> Result<()> {
+pub(crate) async fn cancel_invoice_in(
+    tx: &mut BooksTx,
+    id: i64,
+    settings: &BookSettings,
+) -> Result<()> {
     let inv = tx
         .lock_invoice(id)
         .await?
@@ -601,7 +652,10 @@ pub(crate) async fn cancel_invoice_in(tx: &mut BooksTx, id: i64, settings: &Book
             )))
         }
         Docstatus::Cancelled => {
-            return Err(ErpError::State(format!("{} is already cancelled", inv.name())))
+            return Err(ErpError::State(format!(
+                "{} is already cancelled",
+                inv.name()
+            )))
         }
     }
     let (payments, returns) = tx.dependants_of_invoice(id).await?;
@@ -652,8 +706,15 @@ pub(crate) async fn reverse_postings(
         let mut pos = tx.lock_stock(item, warehouse).await?;
         pos.undo(m.qty_change, m.value_change, settings.allow_negative_stock)
             .map_err(|e| invalid(format!("cannot cancel {}: {e}", voucher.number)))?;
-        tx.move_stock(voucher, item, warehouse, -m.qty_change, -m.value_change, &pos)
-            .await?;
+        tx.move_stock(
+            voucher,
+            item,
+            warehouse,
+            -m.qty_change,
+            -m.value_change,
+            &pos,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{AccountId, PartyId};
 use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Posting};
-use tenantry_store::books::{DocTable, JournalDraft, JournalEntry, JournalLine, ListQuery, PartyKind, Voucher};
+use tenantry_store::books::{
+    DocTable, JournalDraft, JournalEntry, JournalLine, ListQuery, PartyKind, Voucher,
+};
 use tenantry_store::BooksTx;
 use time::Date;
 
@@ -86,7 +88,10 @@ impl Books {
                 )))
             }
             Docstatus::Cancelled => {
-                return Err(ErpError::State(format!("{} is already cancelled", locked.name())))
+                return Err(ErpError::State(format!(
+                    "{} is already cancelled",
+                    locked.name()
+                )))
             }
         }
         let number = locked.name();
@@ -136,11 +141,18 @@ impl Books {
         })
     }
 
-    async fn prepare_journal(&self, input: &JournalInput, author: &str, today: Date) -> Result<JournalDraft> {
+    async fn prepare_journal(
+        &self,
+        input: &JournalInput,
+        author: &str,
+        today: Date,
+    ) -> Result<JournalDraft> {
         let posting_date = input.posting_date.unwrap_or(today);
         self.check_posting_date(posting_date).await?;
         if input.accounts.len() > MAX_LINES {
-            return Err(invalid(format!("a journal entry holds at most {MAX_LINES} lines")));
+            return Err(invalid(format!(
+                "a journal entry holds at most {MAX_LINES} lines"
+            )));
         }
         let mut lines = Vec::with_capacity(input.accounts.len());
         let mut postings = Vec::with_capacity(input.accounts.len());
@@ -150,7 +162,9 @@ impl Books {
                 .db
                 .account_named(l.account.trim())
                 .await?
-                .ok_or_else(|| invalid(format!("line {n}: account {:?} does not exist", l.account)))?;
+                .ok_or_else(|| {
+                    invalid(format!("line {n}: account {:?} does not exist", l.account))
+                })?;
             if account.is_group {
                 return Err(invalid(format!(
                     "line {n}: {:?} is a group; post to one of its accounts",
@@ -161,12 +175,14 @@ impl Books {
                 return Err(invalid(format!("line {n}: {:?} is disabled", account.name)));
             }
             let party = match (l.party_type, l.party.as_deref().map(str::trim)) {
-                (Some(kind), Some(name)) if !name.is_empty() => Some(
-                    self.db
-                        .party(kind, name)
-                        .await?
-                        .ok_or_else(|| invalid(format!("line {n}: {} {name:?} does not exist", kind.as_str())))?,
-                ),
+                (Some(kind), Some(name)) if !name.is_empty() => {
+                    Some(self.db.party(kind, name).await?.ok_or_else(|| {
+                        invalid(format!(
+                            "line {n}: {} {name:?} does not exist",
+                            kind.as_str()
+                        ))
+                    })?)
+                }
                 (None, Some(name)) if !name.is_empty() => {
                     return Err(invalid(format!("line {n}: a party needs its party_type")))
                 }
@@ -234,8 +250,14 @@ async fn submit_journal_in(tx: &mut BooksTx, id: i64) -> Result<()> {
         false,
     )
     .await?;
-    if !tx.mark_submitted(DocTable::JournalEntries, id, &number).await? {
-        return Err(ErpError::State(format!("{} is no longer a draft", j.name())));
+    if !tx
+        .mark_submitted(DocTable::JournalEntries, id, &number)
+        .await?
+    {
+        return Err(ErpError::State(format!(
+            "{} is no longer a draft",
+            j.name()
+        )));
     }
     Ok(())
 }

@@ -44,7 +44,9 @@ pub(crate) fn clean_text(field: &str, value: &str, max: usize, required: bool) -
             "{field} is longer than {max} characters"
         )));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(error::invalid(format!("{field} holds control characters")));
     }
     Ok(v.to_owned())

@@ -147,9 +147,17 @@ impl Books {
         Ok(self.db.insert_party(kind, &input.validate()?).await?)
     }
 
-    pub async fn update_party(&self, kind: PartyKind, name: &str, input: &PartyInput) -> Result<Party> {
+    pub async fn update_party(
+        &self,
+        kind: PartyKind,
+        name: &str,
+        input: &PartyInput,
+    ) -> Result<Party> {
         let existing = self.party(kind, name).await?;
-        Ok(self.db.update_party(existing.id, &input.validate()?).await?)
+        Ok(self
+            .db
+            .update_party(existing.id, &input.validate()?)
+            .await?)
     }
 
     pub async fn party(&self, kind: PartyKind, name: &str) -> Result<Party> {
@@ -217,7 +225,9 @@ impl Books {
         for b in &input.barcodes {
             let b = clean_text("barcode", b, 64, true)?;
             if !b.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return Err(invalid(format!("barcode {b:?} may hold only letters, digits and '-'")));
+                return Err(invalid(format!(
+                    "barcode {b:?} may hold only letters, digits and '-'"
+                )));
             }
             if !barcodes.contains(&b) {
                 barcodes.push(b);
@@ -317,7 +327,10 @@ impl Books {
         };
         if let Some(p) = &parent {
             if !p.is_group {
-                return Err(invalid(format!("{:?} is not a group; accounts go under groups", p.name)));
+                return Err(invalid(format!(
+                    "{:?} is not a group; accounts go under groups",
+                    p.name
+                )));
             }
         } else if !input.is_group {
             return Err(invalid("a top-level account must be a group"));

@@ -4,8 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{AccountId, PartyId};
-use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, InvoiceKind, PaymentDirection};
-use tenantry_store::books::{Allocation, DocTable, ListQuery, Payment, PaymentDraft, PartyKind, Voucher};
+use tenantry_domain::books::{
+    posting, Amount, Docstatus, DocumentKind, InvoiceKind, PaymentDirection,
+};
+use tenantry_store::books::{
+    Allocation, DocTable, ListQuery, PartyKind, Payment, PaymentDraft, Voucher,
+};
 use tenantry_store::BooksTx;
 use time::Date;
 
@@ -108,7 +112,10 @@ impl Books {
                 )))
             }
             Docstatus::Cancelled => {
-                return Err(ErpError::State(format!("{} is already cancelled", locked.name())))
+                return Err(ErpError::State(format!(
+                    "{} is already cancelled",
+                    locked.name()
+                )))
             }
         }
         let number = locked.name();
@@ -121,8 +128,11 @@ impl Books {
         let kind = invoice_kind(party_kind_of(&locked)?);
         for a in tx.allocations(p.id).await? {
             tx.lock_invoice(a.invoice_id).await?;
-            tx.unsettle(a.invoice_id, -outstanding_change(kind, locked.direction, a.amount))
-                .await?;
+            tx.unsettle(
+                a.invoice_id,
+                -outstanding_change(kind, locked.direction, a.amount),
+            )
+            .await?;
         }
         if !tx.mark_cancelled(DocTable::Payments, p.id).await? {
             return Err(ErpError::State(format!("{number} is no longer submitted")));
@@ -160,23 +170,40 @@ impl Books {
         })
     }
 
-    async fn prepare_payment(&self, input: &PaymentInput, author: &str, today: Date) -> Result<PaymentDraft> {
+    async fn prepare_payment(
+        &self,
+        input: &PaymentInput,
+        author: &str,
+        today: Date,
+    ) -> Result<PaymentDraft> {
         let name = input.party.trim();
         let party = self
             .db
             .party(input.party_type, name)
             .await?
-            .ok_or_else(|| invalid(format!("{} {name:?} does not exist", input.party_type.as_str())))?;
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{} {name:?} does not exist",
+                    input.party_type.as_str()
+                ))
+            })?;
         let posting_date = input.posting_date.unwrap_or(today);
         self.check_posting_date(posting_date).await?;
         if input.amount.is_negative() || input.amount.is_zero() {
             return Err(invalid("the amount must be positive"));
         }
         let account = match input.account.as_deref().map(str::trim) {
-            Some(a) if !a.is_empty() => self.db.account_named(a).await?.ok_or_else(|| invalid(format!("account {a:?} does not exist")))?,
+            Some(a) if !a.is_empty() => self
+                .db
+                .account_named(a)
+                .await?
+                .ok_or_else(|| invalid(format!("account {a:?} does not exist")))?,
             _ => {
                 let id = self.default_accounts().await?.bank;
-                self.db.account(id.0).await?.ok_or_else(|| invalid("the bank account is missing"))?
+                self.db
+                    .account(id.0)
+                    .await?
+                    .ok_or_else(|| invalid("the bank account is missing"))?
             }
         };
         if !account.account_type.is_money() || account.is_group || account.disabled {
@@ -303,7 +330,10 @@ async fn submit_payment_in(
     )
     .await?;
     if !tx.mark_submitted(DocTable::Payments, id, &number).await? {
-        return Err(ErpError::State(format!("{} is no longer a draft", p.name())));
+        return Err(ErpError::State(format!(
+            "{} is no longer a draft",
+            p.name()
+        )));
     }
     Ok(())
 }

@@ -119,7 +119,12 @@ pub struct TrialBalance {
 /// Accounts in tree order (each group followed by its children), with depths.
 fn tree_order(accounts: &[Account]) -> Vec<(&Account, usize)> {
     let mut out = Vec::with_capacity(accounts.len());
-    fn visit<'a>(accounts: &'a [Account], parent: Option<i64>, depth: usize, out: &mut Vec<(&'a Account, usize)>) {
+    fn visit<'a>(
+        accounts: &'a [Account],
+        parent: Option<i64>,
+        depth: usize,
+        out: &mut Vec<(&'a Account, usize)>,
+    ) {
         for a in accounts.iter().filter(|a| a.parent_id == parent) {
             out.push((a, depth));
             visit(accounts, Some(a.id), depth + 1, out);
@@ -130,7 +135,10 @@ fn tree_order(accounts: &[Account]) -> Vec<(&Account, usize)> {
 }
 
 /// Debit-positive net per account, rolled up so that each group holds its descendants' sums.
-fn rolled_up(accounts: &[Account], own: &HashMap<i64, (Amount, Amount)>) -> HashMap<i64, (Amount, Amount)> {
+fn rolled_up(
+    accounts: &[Account],
+    own: &HashMap<i64, (Amount, Amount)>,
+) -> HashMap<i64, (Amount, Amount)> {
     let mut sums: HashMap<i64, (Amount, Amount)> = HashMap::new();
     let parent: HashMap<i64, Option<i64>> = accounts.iter().map(|a| (a.id, a.parent_id)).collect();
     for (id, (d, c)) in own {
@@ -170,7 +178,8 @@ impl Books {
         let before_up = rolled_up(&accounts, &before);
         let during_up = rolled_up(&accounts, &during);
         let mut rows = Vec::new();
-        let (mut total_debit, mut total_credit, mut closing_sum) = (Amount::ZERO, Amount::ZERO, Amount::ZERO);
+        let (mut total_debit, mut total_credit, mut closing_sum) =
+            (Amount::ZERO, Amount::ZERO, Amount::ZERO);
         for (a, depth) in tree_order(&accounts) {
             let (od, oc) = before_up.get(&a.id).copied().unwrap_or_default();
             let (d, c) = during_up.get(&a.id).copied().unwrap_or_default();
@@ -209,12 +218,28 @@ impl Books {
     pub async fn profit_and_loss(&self, period: Period) -> Result<Statement> {
         let accounts = self.db.accounts().await?;
         let previous = period.previous();
-        let now = rolled_up(&accounts, &by_account(&self.db.account_totals(Some(period.from), period.to).await?));
+        let now = rolled_up(
+            &accounts,
+            &by_account(&self.db.account_totals(Some(period.from), period.to).await?),
+        );
         let then = rolled_up(
             &accounts,
-            &by_account(&self.db.account_totals(Some(previous.from), previous.to).await?),
+            &by_account(
+                &self
+                    .db
+                    .account_totals(Some(previous.from), previous.to)
+                    .await?,
+            ),
         );
-        let mut s = statement("Profit and loss", period, previous, &accounts, &[RootType::Income, RootType::Expense], &now, &then);
+        let mut s = statement(
+            "Profit and loss",
+            period,
+            previous,
+            &accounts,
+            &[RootType::Income, RootType::Expense],
+            &now,
+            &then,
+        );
         let profit = |m: &HashMap<i64, (Amount, Amount)>| -> Amount {
             accounts
                 .iter()
@@ -234,8 +259,14 @@ impl Books {
     pub async fn balance_sheet(&self, period: Period) -> Result<Statement> {
         let accounts = self.db.accounts().await?;
         let previous = period.previous();
-        let now = rolled_up(&accounts, &by_account(&self.db.account_totals(None, period.to).await?));
-        let then = rolled_up(&accounts, &by_account(&self.db.account_totals(None, previous.to).await?));
+        let now = rolled_up(
+            &accounts,
+            &by_account(&self.db.account_totals(None, period.to).await?),
+        );
+        let then = rolled_up(
+            &accounts,
+            &by_account(&self.db.account_totals(None, previous.to).await?),
+        );
         let mut s = statement(
             "Balance sheet",
             period,
@@ -267,7 +298,9 @@ impl Books {
         let total = |root: RootType, current: bool| -> Amount {
             s.lines
                 .iter()
-                .filter(|l| l.section == root && (l.depth == 0 || l.name == "Profit not yet closed"))
+                .filter(|l| {
+                    l.section == root && (l.depth == 0 || l.name == "Profit not yet closed")
+                })
                 .map(|l| if current { l.current } else { l.previous })
                 .sum()
         };
@@ -387,7 +420,8 @@ impl Books {
     /// The figures the portal dashboard shows for this client.
     pub async fn dashboard(&self, today: Date) -> Result<Dashboard> {
         let sum = |days: i64| self.db.sales_sum(today - Duration::days(days - 1), today);
-        let (sales_today, sales_7_days, sales_30_days) = (sum(1).await?, sum(7).await?, sum(30).await?);
+        let (sales_today, sales_7_days, sales_30_days) =
+            (sum(1).await?, sum(7).await?, sum(30).await?);
         let open = self.db.open_invoices(InvoiceKind::Sales).await?;
         let receivables: Amount = open.iter().map(|i| i.outstanding).sum();
         let overdue: Amount = open
@@ -614,7 +648,10 @@ impl TrialBalance {
 impl Statement {
     pub fn table(&self) -> Table {
         let current = format!("{} to {}", self.period.from, self.period.to);
-        let previous = format!("{} to {}", self.previous_period.from, self.previous_period.to);
+        let previous = format!(
+            "{} to {}",
+            self.previous_period.from, self.previous_period.to
+        );
         let mut t = Table::new(
             self.title.clone(),
             &["Section", "Number", "Account", &current, &previous],
@@ -643,7 +680,16 @@ impl GeneralLedger {
     pub fn table(&self) -> Table {
         let mut t = Table::new(
             "General ledger",
-            &["Date", "Account", "Party", "Voucher type", "Voucher", "Debit", "Credit", "Balance"],
+            &[
+                "Date",
+                "Account",
+                "Party",
+                "Voucher type",
+                "Voucher",
+                "Debit",
+                "Credit",
+                "Balance",
+            ],
         );
         t.row(vec![
             String::new(),
@@ -703,19 +749,55 @@ impl VatReturnReport {
             &["Box", "Description", "Value"],
         );
         let rows: [(&str, &str, String); 9] = [
-            ("1", "VAT due on sales and other outputs", b.box1_vat_due_on_sales.to_string()),
-            ("2", "VAT due on acquisitions from the EU", b.box2_vat_due_on_acquisitions.to_string()),
-            ("3", "Total VAT due (1 + 2)", b.box3_total_vat_due.to_string()),
-            ("4", "VAT reclaimed on purchases and other inputs", b.box4_vat_reclaimed.to_string()),
+            (
+                "1",
+                "VAT due on sales and other outputs",
+                b.box1_vat_due_on_sales.to_string(),
+            ),
+            (
+                "2",
+                "VAT due on acquisitions from the EU",
+                b.box2_vat_due_on_acquisitions.to_string(),
+            ),
+            (
+                "3",
+                "Total VAT due (1 + 2)",
+                b.box3_total_vat_due.to_string(),
+            ),
+            (
+                "4",
+                "VAT reclaimed on purchases and other inputs",
+                b.box4_vat_reclaimed.to_string(),
+            ),
             (
                 "5",
-                if b.box5_is_repayment { "Net VAT to be reclaimed" } else { "Net VAT to pay" },
+                if b.box5_is_repayment {
+                    "Net VAT to be reclaimed"
+                } else {
+                    "Net VAT to pay"
+                },
                 b.box5_net_vat.to_string(),
             ),
-            ("6", "Total sales excluding VAT (whole pounds)", b.box6_total_sales_ex_vat.to_string()),
-            ("7", "Total purchases excluding VAT (whole pounds)", b.box7_total_purchases_ex_vat.to_string()),
-            ("8", "Supplies of goods to the EU (whole pounds)", b.box8_supplies_to_eu.to_string()),
-            ("9", "Acquisitions of goods from the EU (whole pounds)", b.box9_acquisitions_from_eu.to_string()),
+            (
+                "6",
+                "Total sales excluding VAT (whole pounds)",
+                b.box6_total_sales_ex_vat.to_string(),
+            ),
+            (
+                "7",
+                "Total purchases excluding VAT (whole pounds)",
+                b.box7_total_purchases_ex_vat.to_string(),
+            ),
+            (
+                "8",
+                "Supplies of goods to the EU (whole pounds)",
+                b.box8_supplies_to_eu.to_string(),
+            ),
+            (
+                "9",
+                "Acquisitions of goods from the EU (whole pounds)",
+                b.box9_acquisitions_from_eu.to_string(),
+            ),
         ];
         for (n, d, v) in rows {
             t.row(vec![n.into(), d.into(), v]);
@@ -725,7 +807,10 @@ impl VatReturnReport {
 }
 
 pub fn stock_balance_table(rows: &[StockBalance]) -> Table {
-    let mut t = Table::new("Stock balance", &["Item", "Name", "Warehouse", "Quantity", "Rate", "Value"]);
+    let mut t = Table::new(
+        "Stock balance",
+        &["Item", "Name", "Warehouse", "Quantity", "Rate", "Value"],
+    );
     for r in rows {
         t.row(vec![
             r.item_code.clone(),

@@ -76,7 +76,13 @@ mod tests {
             fiscal_year_of(date!(2026 - 02 - 01), 1),
             (date!(2026 - 01 - 01), date!(2026 - 12 - 31))
         );
-        assert_eq!(fiscal_year_name(date!(2026 - 04 - 01), date!(2027 - 03 - 31)), "2026-27");
-        assert_eq!(fiscal_year_name(date!(2026 - 01 - 01), date!(2026 - 12 - 31)), "2026");
+        assert_eq!(
+            fiscal_year_name(date!(2026 - 04 - 01), date!(2027 - 03 - 31)),
+            "2026-27"
+        );
+        assert_eq!(
+            fiscal_year_name(date!(2026 - 01 - 01), date!(2026 - 12 - 31)),
+            "2026"
+        );
     }
 }

@@ -45,7 +45,12 @@ impl Books {
         let address = clean_text("address", &input.address, 500, false)?;
         let tax_id = clean_text("tax_id", &input.tax_id, 40, false)?;
         self.db
-            .update_book_settings(&address, &tax_id, input.vat_rounding, input.allow_negative_stock)
+            .update_book_settings(
+                &address,
+                &tax_id,
+                input.vat_rounding,
+                input.allow_negative_stock,
+            )
             .await?;
         self.settings().await
     }

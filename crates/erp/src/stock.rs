@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{ItemId, WarehouseId};
 use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Quantity};
 use tenantry_store::books::{
-    DocTable, ListQuery, StockBalance, StockEntry, StockEntryDraft, StockEntryLine, StockPurpose,
-    Voucher,
+    DocTable, ListQuery, StockBalance, StockEntry, StockEntryDraft, StockEntryLine, StockLineDraft,
+    StockPurpose, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::Date;
@@ -88,7 +88,10 @@ impl Books {
                 )))
             }
             Docstatus::Cancelled => {
-                return Err(ErpError::State(format!("{} is already cancelled", locked.name())))
+                return Err(ErpError::State(format!(
+                    "{} is already cancelled",
+                    locked.name()
+                )))
             }
         }
         let number = locked.name();
@@ -174,17 +177,24 @@ impl Books {
             if l.qty.is_negative() || l.qty.is_zero() {
                 return Err(invalid(format!("line {n}: the quantity must be positive")));
             }
-            let from = self.stock_warehouse(n, "s_warehouse", l.s_warehouse.as_deref()).await?;
-            let to = self.stock_warehouse(n, "t_warehouse", l.t_warehouse.as_deref()).await?;
+            let from = self
+                .stock_warehouse(n, "s_warehouse", l.s_warehouse.as_deref())
+                .await?;
+            let to = self
+                .stock_warehouse(n, "t_warehouse", l.t_warehouse.as_deref())
+                .await?;
             match (purpose, from, to) {
-                (StockPurpose::Receipt, None, Some(_))
-                | (StockPurpose::Issue, Some(_), None) => {}
+                (StockPurpose::Receipt, None, Some(_)) | (StockPurpose::Issue, Some(_), None) => {}
                 (StockPurpose::Transfer, Some(f), Some(t)) if f != t => {}
                 (StockPurpose::Receipt, _, _) => {
-                    return Err(invalid(format!("line {n}: a receipt names only t_warehouse")))
+                    return Err(invalid(format!(
+                        "line {n}: a receipt names only t_warehouse"
+                    )))
                 }
                 (StockPurpose::Issue, _, _) => {
-                    return Err(invalid(format!("line {n}: an issue names only s_warehouse")))
+                    return Err(invalid(format!(
+                        "line {n}: an issue names only s_warehouse"
+                    )))
                 }
                 (StockPurpose::Transfer, _, _) => {
                     return Err(invalid(format!(
@@ -196,7 +206,13 @@ impl Books {
             if rate.is_negative() {
                 return Err(invalid(format!("line {n}: the rate cannot be negative")));
             }
-            lines.push((item.id, l.qty, from, to, rate));
+            lines.push(StockLineDraft {
+                item_id: item.id,
+                qty: l.qty,
+                from_warehouse_id: from,
+                to_warehouse_id: to,
+                rate,
+            });
         }
         Ok(StockEntryDraft {
             purpose,
@@ -207,15 +223,19 @@ impl Books {
         })
     }
 
-    async fn stock_warehouse(&self, n: usize, field: &str, name: Option<&str>) -> Result<Option<i64>> {
+    async fn stock_warehouse(
+        &self,
+        n: usize,
+        field: &str,
+        name: Option<&str>,
+    ) -> Result<Option<i64>> {
         match name.map(str::trim) {
             None | Some("") => Ok(None),
             Some(w) => {
-                let found = self
-                    .db
-                    .warehouse(w)
-                    .await?
-                    .ok_or_else(|| invalid(format!("line {n}: {field} {w:?} does not exist")))?;
+                let found =
+                    self.db.warehouse(w).await?.ok_or_else(|| {
+                        invalid(format!("line {n}: {field} {w:?} does not exist"))
+                    })?;
                 if found.disabled {
                     return Err(invalid(format!("line {n}: warehouse {w:?} is disabled")));
                 }
@@ -262,7 +282,8 @@ impl Books {
                 value = pos
                     .issue(l.qty, settings.allow_negative_stock)
                     .map_err(|err| invalid(format!("line {}: {} — {err}", l.idx, l.item_code)))?;
-                tx.move_stock(voucher, item, w, -l.qty, -value, &pos).await?;
+                tx.move_stock(voucher, item, w, -l.qty, -value, &pos)
+                    .await?;
             }
             if let Some(to) = l.to_warehouse_id {
                 let w = WarehouseId(to);
@@ -285,8 +306,14 @@ impl Books {
                 posting::stock_adjustment(accounts.stock, accounts.stock_adjustment, adjustment)?;
             tx.post(voucher, &entries, false).await?;
         }
-        if !tx.mark_submitted(DocTable::StockEntries, id, &number).await? {
-            return Err(ErpError::State(format!("{} is no longer a draft", e.name())));
+        if !tx
+            .mark_submitted(DocTable::StockEntries, id, &number)
+            .await?
+        {
+            return Err(ErpError::State(format!(
+                "{} is no longer a draft",
+                e.name()
+            )));
         }
         Ok(())
     }

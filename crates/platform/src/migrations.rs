@@ -71,8 +71,11 @@ pub async fn migrate_all(
 
 /// Gives a client provisioned before the books existed its chart, fiscal years and warehouse
 /// (each written only if absent, so this is a no-op on books already set up).
-async fn seed_existing(platform: &Platform, t: &tenantry_store::control::TenantRecord) -> Result<(), String> {
-    if !Step::parse(&t.provision_step).is_some_and(|s| s >= Step::Seed) {
+async fn seed_existing(
+    platform: &Platform,
+    t: &tenantry_store::control::TenantRecord,
+) -> Result<(), String> {
+    if Step::parse(&t.provision_step).is_none_or(|s| s < Step::Seed) {
         return Ok(());
     }
     let db = platform

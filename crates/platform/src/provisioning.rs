@@ -374,7 +374,11 @@ pub fn token_hash(token: &str) -> String {
 pub(crate) async fn seed_tenant(db: &tenantry_store::TenantDb, name: &str) -> Result<()> {
     db.seed_company(name, "GBP", "GB", 4).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    tenantry_erp::seed::seed_books(db, tenantry_domain::books::ChartTemplate::UkSmallBusiness, today)
-        .await?;
+    tenantry_erp::seed::seed_books(
+        db,
+        tenantry_domain::books::ChartTemplate::UkSmallBusiness,
+        today,
+    )
+    .await?;
     Ok(())
 }

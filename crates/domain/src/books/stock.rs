@@ -35,6 +35,29 @@ impl StockPosition {
         }
     }
 
+    /// Undoes a recorded movement of `qty` and `value` (a cancelled document's): refused when
+    /// taking goods back out would leave the balance below zero and that is not allowed.
+    pub fn undo(
+        &mut self,
+        qty: Quantity,
+        value: Amount,
+        allow_negative: bool,
+    ) -> Result<(), BooksError> {
+        let after = self.qty - qty;
+        if qty.0 > 0 && after.0 < 0 && !allow_negative {
+            return Err(BooksError::InsufficientStock {
+                available: self.qty,
+                wanted: qty,
+            });
+        }
+        self.qty = after;
+        self.value -= value;
+        if self.qty.0 > 0 {
+            self.rate = Self::average(self.qty, self.value);
+        }
+        Ok(())
+    }
+
     /// Goods out; returns their cost at valuation. Refused when it would take the balance below
     /// zero, unless negative stock is allowed (then the shortfall is valued at the last rate).
     pub fn issue(&mut self, qty: Quantity, allow_negative: bool) -> Result<Amount, BooksError> {

@@ -313,8 +313,17 @@ pub struct StockEntryDraft {
     pub posting_date: Date,
     pub remarks: String,
     pub created_by: String,
-    /// (item id, qty, from warehouse, to warehouse, rate for a receipt)
-    pub lines: Vec<(i64, Quantity, Option<i64>, Option<i64>, Amount)>,
+    pub lines: Vec<StockLineDraft>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StockLineDraft {
+    pub item_id: i64,
+    pub qty: Quantity,
+    pub from_warehouse_id: Option<i64>,
+    pub to_warehouse_id: Option<i64>,
+    /// Cost per unit of goods received.
+    pub rate: Amount,
 }
 
 const INVOICE: &str = "SELECT inv.id, inv.kind, inv.number, inv.docstatus, inv.party_id, pa.name AS party_name,
@@ -325,7 +334,8 @@ const INVOICE: &str = "SELECT inv.id, inv.kind, inv.number, inv.docstatus, inv.p
     FROM invoices inv JOIN parties pa ON pa.id = inv.party_id
     LEFT JOIN invoices ra ON ra.id = inv.return_against_id";
 
-const INVOICE_LINES: &str = "SELECT l.id, l.idx, l.item_id, i.code AS item_code, i.name AS item_name, i.is_stock,
+const INVOICE_LINES: &str =
+    "SELECT l.id, l.idx, l.item_id, i.code AS item_code, i.name AS item_name, i.is_stock,
     l.description, l.qty, l.rate, l.net, l.vat_category, l.vat, l.account_id, l.warehouse_id, l.cost
     FROM invoice_lines l JOIN items i ON i.id = l.item_id WHERE l.invoice_id = $1 ORDER BY l.idx";
 
@@ -335,10 +345,11 @@ const PAYMENT: &str = "SELECT pe.id, pe.number, pe.docstatus, pe.direction, pe.p
     FROM payments pe JOIN parties pa ON pa.id = pe.party_id JOIN accounts ac ON ac.id = pe.account_id";
 
 const JOURNAL: &str = "SELECT je.id, je.number, je.docstatus, je.posting_date, je.remarks, je.created_by, je.created_at,
-    COALESCE((SELECT SUM(debit) FROM journal_lines jl WHERE jl.journal_id = je.id), 0) AS total_debit
+    CAST(COALESCE((SELECT SUM(debit) FROM journal_lines jl WHERE jl.journal_id = je.id), 0) AS BIGINT) AS total_debit
     FROM journal_entries je";
 
-const STOCK_ENTRY: &str = "SELECT id, number, docstatus, purpose, posting_date, remarks, created_by, created_at
+const STOCK_ENTRY: &str =
+    "SELECT id, number, docstatus, purpose, posting_date, remarks, created_by, created_at
     FROM stock_entries";
 
 pub(crate) static INVOICE_LIST: ListSpec = ListSpec {
@@ -366,7 +377,11 @@ pub(crate) static INVOICE_LIST: ListSpec = ListSpec {
 pub(crate) static PAYMENT_LIST: ListSpec = ListSpec {
     select: PAYMENT,
     columns: &[
-        ("name", "COALESCE(pe.number, 'PAY-DRAFT-' || pe.id)", Kind::Text),
+        (
+            "name",
+            "COALESCE(pe.number, 'PAY-DRAFT-' || pe.id)",
+            Kind::Text,
+        ),
         ("docstatus", "pe.docstatus", Kind::Int),
         ("payment_type", "pe.direction", Kind::Text),
         ("party", "pa.name", Kind::Text),
@@ -382,7 +397,11 @@ pub(crate) static PAYMENT_LIST: ListSpec = ListSpec {
 pub(crate) static JOURNAL_LIST: ListSpec = ListSpec {
     select: JOURNAL,
     columns: &[
-        ("name", "COALESCE(je.number, 'JV-DRAFT-' || je.id)", Kind::Text),
+        (
+            "name",
+            "COALESCE(je.number, 'JV-DRAFT-' || je.id)",
+            Kind::Text,
+        ),
         ("docstatus", "je.docstatus", Kind::Int),
         ("posting_date", "je.posting_date", Kind::Date),
         ("user_remark", "je.remarks", Kind::Text),
@@ -415,20 +434,24 @@ fn draft_id(kind: DocumentKind, name: &str) -> Option<i64> {
 
 impl TenantDb {
     pub async fn invoice(&self, id: i64) -> Result<Option<Invoice>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{INVOICE} WHERE inv.id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{INVOICE} WHERE inv.id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     /// An invoice of `kind` by its number or draft name.
     pub async fn invoice_named(&self, kind: InvoiceKind, name: &str) -> Result<Option<Invoice>> {
         let found = match draft_id(kind.document(), name) {
             Some(id) => self.invoice(id).await?,
-            None => on_db!(self.db(), p => sqlx::query_as(&format!("{INVOICE} WHERE inv.number = $1"))
+            None => {
+                on_db!(self.db(), p => sqlx::query_as(&format!("{INVOICE} WHERE inv.number = $1"))
                 .bind(name)
                 .fetch_optional(p)
-                .await?),
+                .await?)
+            }
         };
         Ok(found.filter(|i: &Invoice| i.kind == kind))
     }
@@ -437,7 +460,11 @@ impl TenantDb {
         Ok(on_db!(self.db(), p => sqlx::query_as(INVOICE_LINES).bind(id).fetch_all(p).await?))
     }
 
-    pub async fn list_invoices(&self, kind: InvoiceKind, query: &ListQuery) -> Result<Vec<Invoice>> {
+    pub async fn list_invoices(
+        &self,
+        kind: InvoiceKind,
+        query: &ListQuery,
+    ) -> Result<Vec<Invoice>> {
         let fixed = match kind {
             InvoiceKind::Sales => "inv.kind = 'sales'",
             InvoiceKind::Purchase => "inv.kind = 'purchase'",
@@ -457,19 +484,23 @@ impl TenantDb {
     }
 
     pub async fn payment(&self, id: i64) -> Result<Option<Payment>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{PAYMENT} WHERE pe.id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{PAYMENT} WHERE pe.id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn payment_named(&self, name: &str) -> Result<Option<Payment>> {
         match draft_id(DocumentKind::Payment, name) {
             Some(id) => self.payment(id).await,
-            None => Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{PAYMENT} WHERE pe.number = $1"))
+            None => Ok(
+                on_db!(self.db(), p => sqlx::query_as(&format!("{PAYMENT} WHERE pe.number = $1"))
                 .bind(name)
                 .fetch_optional(p)
-                .await?)),
+                .await?),
+            ),
         }
     }
 
@@ -484,7 +515,10 @@ impl TenantDb {
     }
 
     /// Submitted payments allocated to an invoice.
-    pub async fn payments_of_invoice(&self, invoice_id: i64) -> Result<Vec<(String, Date, Amount)>> {
+    pub async fn payments_of_invoice(
+        &self,
+        invoice_id: i64,
+    ) -> Result<Vec<(String, Date, Amount)>> {
         let rows: Vec<(Option<String>, Date, i64)> = on_db!(self.db(), p => sqlx::query_as(
             "SELECT pe.number, pe.posting_date, a.amount FROM payment_allocations a
              JOIN payments pe ON pe.id = a.payment_id WHERE a.invoice_id = $1 AND pe.docstatus = 1
@@ -504,19 +538,23 @@ impl TenantDb {
     }
 
     pub async fn journal(&self, id: i64) -> Result<Option<JournalEntry>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{JOURNAL} WHERE je.id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{JOURNAL} WHERE je.id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn journal_named(&self, name: &str) -> Result<Option<JournalEntry>> {
         match draft_id(DocumentKind::JournalEntry, name) {
             Some(id) => self.journal(id).await,
-            None => Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{JOURNAL} WHERE je.number = $1"))
+            None => Ok(
+                on_db!(self.db(), p => sqlx::query_as(&format!("{JOURNAL} WHERE je.number = $1"))
                 .bind(name)
                 .fetch_optional(p)
-                .await?)),
+                .await?),
+            ),
         }
     }
 
@@ -529,19 +567,23 @@ impl TenantDb {
     }
 
     pub async fn stock_entry(&self, id: i64) -> Result<Option<StockEntry>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{STOCK_ENTRY} WHERE id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{STOCK_ENTRY} WHERE id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn stock_entry_named(&self, name: &str) -> Result<Option<StockEntry>> {
         match draft_id(DocumentKind::StockEntry, name) {
             Some(id) => self.stock_entry(id).await,
-            None => Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{STOCK_ENTRY} WHERE number = $1"))
+            None => Ok(
+                on_db!(self.db(), p => sqlx::query_as(&format!("{STOCK_ENTRY} WHERE number = $1"))
                 .bind(name)
                 .fetch_optional(p)
-                .await?)),
+                .await?),
+            ),
         }
     }
 
@@ -554,11 +596,13 @@ impl TenantDb {
     }
 }
 
-const JOURNAL_LINES: &str = "SELECT jl.idx, jl.account_id, ac.name AS account_name, jl.party_id, pa.name AS party_name,
+const JOURNAL_LINES: &str =
+    "SELECT jl.idx, jl.account_id, ac.name AS account_name, jl.party_id, pa.name AS party_name,
     jl.debit, jl.credit FROM journal_lines jl JOIN accounts ac ON ac.id = jl.account_id
     LEFT JOIN parties pa ON pa.id = jl.party_id WHERE jl.journal_id = $1 ORDER BY jl.idx";
 
-const STOCK_ENTRY_LINES: &str = "SELECT l.id, l.idx, l.item_id, i.code AS item_code, l.qty, l.from_warehouse_id,
+const STOCK_ENTRY_LINES: &str =
+    "SELECT l.id, l.idx, l.item_id, i.code AS item_code, l.qty, l.from_warehouse_id,
     l.to_warehouse_id, l.rate, l.value FROM stock_entry_lines l JOIN items i ON i.id = l.item_id
     WHERE l.entry_id = $1 ORDER BY l.idx";
 
@@ -652,17 +696,35 @@ impl BooksTx {
     /// An invoice, locked for this transaction.
     pub async fn lock_invoice(&mut self, id: i64) -> Result<Option<Invoice>> {
         let postgres = self.is_postgres();
-        // The join's rows are not locked, only the invoice's (`FOR UPDATE OF inv`).
+        // The join's rows are not locked, only the invoice's (`FOR NO KEY UPDATE OF inv`).
         let sql = if postgres {
-            format!("{INVOICE} WHERE inv.id = $1 FOR UPDATE OF inv")
+            format!("{INVOICE} WHERE inv.id = $1 FOR NO KEY UPDATE OF inv")
         } else {
             format!("{INVOICE} WHERE inv.id = $1")
         };
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await?))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await?),
+        )
     }
 
     pub async fn invoice_lines(&mut self, id: i64) -> Result<Vec<InvoiceLine>> {
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(INVOICE_LINES).bind(id).fetch_all(&mut **c).await?))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(INVOICE_LINES).bind(id).fetch_all(&mut **c).await?),
+        )
+    }
+
+    /// What still depends on a submitted invoice: submitted payments allocated to it and
+    /// submitted credit notes against it. Read under the invoice's lock.
+    pub async fn dependants_of_invoice(&mut self, invoice_id: i64) -> Result<(i64, i64)> {
+        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM payment_allocations a JOIN payments pe ON pe.id = a.payment_id
+                 WHERE a.invoice_id = $1 AND pe.docstatus = 1),
+               (SELECT COUNT(*) FROM invoices WHERE return_against_id = $1 AND docstatus = 1)",
+        )
+        .bind(invoice_id)
+        .fetch_one(&mut **c)
+        .await?))
     }
 
     pub async fn set_line_cost(&mut self, line_id: i64, cost: Amount) -> Result<()> {
@@ -781,11 +843,13 @@ impl BooksTx {
 
     pub async fn lock_payment(&mut self, id: i64) -> Result<Option<Payment>> {
         let sql = if self.is_postgres() {
-            format!("{PAYMENT} WHERE pe.id = $1 FOR UPDATE OF pe")
+            format!("{PAYMENT} WHERE pe.id = $1 FOR NO KEY UPDATE OF pe")
         } else {
             format!("{PAYMENT} WHERE pe.id = $1")
         };
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await?))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await?),
+        )
     }
 
     pub async fn allocations(&mut self, payment_id: i64) -> Result<Vec<Allocation>> {
@@ -830,19 +894,26 @@ impl BooksTx {
 
     pub async fn lock_journal(&mut self, id: i64) -> Result<Option<JournalEntry>> {
         let postgres = self.is_postgres();
-        let sql = locking(lockable!("SELECT id FROM journal_entries WHERE id = $1"), postgres);
+        let sql = locking(
+            lockable!("SELECT id FROM journal_entries WHERE id = $1"),
+            postgres,
+        );
         let found: Option<i64> = on_tx!(&mut self.inner, c => sqlx::query_scalar(sql).bind(id).fetch_optional(&mut **c).await?);
         if found.is_none() {
             return Ok(None);
         }
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(&format!("{JOURNAL} WHERE je.id = $1"))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(&format!("{JOURNAL} WHERE je.id = $1"))
             .bind(id)
             .fetch_optional(&mut **c)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn journal_lines(&mut self, id: i64) -> Result<Vec<JournalLine>> {
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(JOURNAL_LINES).bind(id).fetch_all(&mut **c).await?))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(JOURNAL_LINES).bind(id).fetch_all(&mut **c).await?),
+        )
     }
 
     pub async fn insert_stock_entry(&mut self, d: &StockEntryDraft) -> Result<i64> {
@@ -858,18 +929,18 @@ impl BooksTx {
         .bind(now)
         .fetch_one(&mut **c)
         .await?);
-        for (i, (item, qty, from, to, rate)) in d.lines.iter().enumerate() {
+        for (i, l) in d.lines.iter().enumerate() {
             on_tx!(&mut self.inner, c => sqlx::query(
                 "INSERT INTO stock_entry_lines (entry_id, idx, item_id, qty, from_warehouse_id, to_warehouse_id, rate)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(i as i64 + 1)
-            .bind(item)
-            .bind(qty.0)
-            .bind(from)
-            .bind(to)
-            .bind(rate.0)
+            .bind(l.item_id)
+            .bind(l.qty.0)
+            .bind(l.from_warehouse_id)
+            .bind(l.to_warehouse_id)
+            .bind(l.rate.0)
             .execute(&mut **c)
             .await?
             .rows_affected());
@@ -883,11 +954,15 @@ impl BooksTx {
             lockable!("SELECT id, number, docstatus, purpose, posting_date, remarks, created_by, created_at FROM stock_entries WHERE id = $1"),
             postgres,
         );
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(sql).bind(id).fetch_optional(&mut **c).await?))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(sql).bind(id).fetch_optional(&mut **c).await?),
+        )
     }
 
     pub async fn stock_entry_lines(&mut self, id: i64) -> Result<Vec<StockEntryLine>> {
-        Ok(on_tx!(&mut self.inner, c => sqlx::query_as(STOCK_ENTRY_LINES).bind(id).fetch_all(&mut **c).await?))
+        Ok(
+            on_tx!(&mut self.inner, c => sqlx::query_as(STOCK_ENTRY_LINES).bind(id).fetch_all(&mut **c).await?),
+        )
     }
 
     pub async fn set_stock_line_value(&mut self, line_id: i64, value: Amount) -> Result<()> {

@@ -119,9 +119,11 @@ impl Kind {
             (Kind::Text, FilterValue::Text(t)) => FilterValue::Text(t.clone()),
             (Kind::Text, FilterValue::Int(i)) => FilterValue::Text(i.to_string()),
             (Kind::Int, FilterValue::Int(i)) => FilterValue::Int(*i),
-            (Kind::Int, FilterValue::Text(t)) => {
-                FilterValue::Int(t.trim().parse().map_err(|_| bad("expected a whole number"))?)
-            }
+            (Kind::Int, FilterValue::Text(t)) => FilterValue::Int(
+                t.trim()
+                    .parse()
+                    .map_err(|_| bad("expected a whole number"))?,
+            ),
             (Kind::Money, FilterValue::Int(i)) => {
                 let text = i.to_string();
                 self.convert(column, &FilterValue::Text(text))?
@@ -133,8 +135,11 @@ impl Kind {
             ),
             (Kind::Date, FilterValue::Date(d)) => FilterValue::Date(*d),
             (Kind::Date, FilterValue::Text(t)) => FilterValue::Date(
-                Date::parse(t.trim(), &time::format_description::well_known::Iso8601::DATE)
-                    .map_err(|_| bad("expected a date as YYYY-MM-DD"))?,
+                Date::parse(
+                    t.trim(),
+                    &time::format_description::well_known::Iso8601::DATE,
+                )
+                .map_err(|_| bad("expected a date as YYYY-MM-DD"))?,
             ),
             (Kind::Bool, FilterValue::Bool(b)) => FilterValue::Bool(*b),
             (Kind::Bool, FilterValue::Int(i)) if *i == 0 || *i == 1 => FilterValue::Bool(*i == 1),
@@ -166,9 +171,12 @@ impl ListSpec {
             .ok_or_else(|| StoreError::Invalid(format!("unknown field {name:?}")))
     }
 
-
     /// Builds the statement for `query` with `fixed` conditions (already SQL, no user text) ANDed.
-    pub fn build<'q, DB>(&self, fixed: &[&str], query: &'q ListQuery) -> Result<QueryBuilder<'q, DB>>
+    pub fn build<'q, DB>(
+        &self,
+        fixed: &[&str],
+        query: &'q ListQuery,
+    ) -> Result<QueryBuilder<'q, DB>>
     where
         DB: sqlx::Database,
         String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,

@@ -4,7 +4,9 @@
 use serde::Serialize;
 use sqlx::FromRow;
 use tenantry_domain::books::accounts::TemplateAccount;
-use tenantry_domain::books::{AccountType, Amount, ChartTemplate, RootType, VatCategory, VatRounding};
+use tenantry_domain::books::{
+    AccountType, Amount, ChartTemplate, RootType, VatCategory, VatRounding,
+};
 use time::Date;
 
 use super::list::{Kind, ListQuery, ListSpec};
@@ -81,6 +83,20 @@ impl PartyKind {
         match self {
             PartyKind::Customer => "Customer",
             PartyKind::Supplier => "Supplier",
+        }
+    }
+}
+
+/// Read as Frappe writes it ("Customer") or as stored ("customer").
+impl<'de> serde::Deserialize<'de> for PartyKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.to_ascii_lowercase().as_str() {
+            "customer" => Ok(PartyKind::Customer),
+            "supplier" => Ok(PartyKind::Supplier),
+            _ => Err(serde::de::Error::custom(
+                "party_type must be Customer or Supplier",
+            )),
         }
     }
 }
@@ -179,10 +195,13 @@ pub struct Warehouse {
 
 const SETTINGS: &str = "SELECT name, currency, country, fiscal_year_start_month, address, tax_id,
     vat_rounding, allow_negative_stock, chart FROM company WHERE id = 1";
-const ACCOUNT: &str = "SELECT id, number, name, parent_id, root_type, account_type, is_group, disabled FROM accounts";
-const PARTY: &str = "SELECT id, kind, name, email, phone, tax_id, address_line1, address_line2, city,
+const ACCOUNT: &str =
+    "SELECT id, number, name, parent_id, root_type, account_type, is_group, disabled FROM accounts";
+const PARTY: &str =
+    "SELECT id, kind, name, email, phone, tax_id, address_line1, address_line2, city,
     postcode, country, payment_terms_days, disabled FROM parties";
-const ITEM: &str = "SELECT i.id, i.code, i.name, i.item_group_id, g.name AS item_group, i.unit, i.is_stock,
+const ITEM: &str =
+    "SELECT i.id, i.code, i.name, i.item_group_id, g.name AS item_group, i.unit, i.is_stock,
     i.selling_price, i.buying_price, i.vat_category, i.disabled
     FROM items i LEFT JOIN item_groups g ON g.id = i.item_group_id";
 
@@ -339,7 +358,12 @@ impl TenantDb {
     }
 
     /// Adds a fiscal year; refused when it overlaps another.
-    pub async fn insert_fiscal_year(&self, name: &str, start: Date, end: Date) -> Result<FiscalYear> {
+    pub async fn insert_fiscal_year(
+        &self,
+        name: &str,
+        start: Date,
+        end: Date,
+    ) -> Result<FiscalYear> {
         macro_rules! insert {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
@@ -382,9 +406,11 @@ impl TenantDb {
     }
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{ACCOUNT} ORDER BY number"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{ACCOUNT} ORDER BY number"))
             .fetch_all(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn list_accounts(&self, query: &ListQuery) -> Result<Vec<Account>> {
@@ -392,10 +418,12 @@ impl TenantDb {
     }
 
     pub async fn account(&self, id: i64) -> Result<Option<Account>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{ACCOUNT} WHERE id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{ACCOUNT} WHERE id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     /// An account by its name or its number.
@@ -476,18 +504,22 @@ impl TenantDb {
     }
 
     pub async fn party(&self, kind: PartyKind, name: &str) -> Result<Option<Party>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{PARTY} WHERE kind = $1 AND name = $2"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{PARTY} WHERE kind = $1 AND name = $2"))
             .bind(kind.as_str())
             .bind(name)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn party_by_id(&self, id: i64) -> Result<Option<Party>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{PARTY} WHERE id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{PARTY} WHERE id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn list_parties(&self, kind: PartyKind, query: &ListQuery) -> Result<Vec<Party>> {
@@ -510,16 +542,20 @@ impl TenantDb {
     }
 
     pub async fn item_groups(&self) -> Result<Vec<ItemGroup>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as("SELECT id, name, parent_id FROM item_groups ORDER BY name")
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as("SELECT id, name, parent_id FROM item_groups ORDER BY name")
             .fetch_all(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn item_group_named(&self, name: &str) -> Result<Option<ItemGroup>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as("SELECT id, name, parent_id FROM item_groups WHERE name = $1")
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as("SELECT id, name, parent_id FROM item_groups WHERE name = $1")
             .bind(name)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     /// Inserts an item with its barcodes, or (with `id`) replaces a stored item's fields and
@@ -597,17 +633,21 @@ impl TenantDb {
     }
 
     pub async fn item(&self, code: &str) -> Result<Option<Item>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{ITEM} WHERE i.code = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{ITEM} WHERE i.code = $1"))
             .bind(code)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn item_by_id(&self, id: i64) -> Result<Option<Item>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as(&format!("{ITEM} WHERE i.id = $1"))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as(&format!("{ITEM} WHERE i.id = $1"))
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn item_by_barcode(&self, barcode: &str) -> Result<Option<Item>> {
@@ -644,17 +684,21 @@ impl TenantDb {
     }
 
     pub async fn warehouse(&self, name: &str) -> Result<Option<Warehouse>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as("SELECT id, name, disabled FROM warehouses WHERE name = $1")
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as("SELECT id, name, disabled FROM warehouses WHERE name = $1")
             .bind(name)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn warehouse_by_id(&self, id: i64) -> Result<Option<Warehouse>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as("SELECT id, name, disabled FROM warehouses WHERE id = $1")
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as("SELECT id, name, disabled FROM warehouses WHERE id = $1")
             .bind(id)
             .fetch_optional(p)
-            .await?))
+            .await?),
+        )
     }
 
     pub async fn list_warehouses(&self, query: &ListQuery) -> Result<Vec<Warehouse>> {
@@ -662,11 +706,15 @@ impl TenantDb {
     }
 }
 
-const PARTY_COLUMNS: &str = "id, kind, name, email, phone, tax_id, address_line1, address_line2, city,
+const PARTY_COLUMNS: &str =
+    "id, kind, name, email, phone, tax_id, address_line1, address_line2, city,
     postcode, country, payment_terms_days, disabled";
 
 /// Maps a unique violation to a clear conflict naming what already exists.
-pub(crate) fn duplicate<'a>(what: &'a str, name: &'a str) -> impl FnOnce(sqlx::Error) -> StoreError + 'a {
+pub(crate) fn duplicate<'a>(
+    what: &'a str,
+    name: &'a str,
+) -> impl FnOnce(sqlx::Error) -> StoreError + 'a {
     move |e| {
         let e = StoreError::Database(e);
         if e.is_unique_violation() {

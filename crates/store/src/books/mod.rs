@@ -4,7 +4,7 @@
 //! handles raw integers. Every write that posts runs inside a [`BooksTx`]; on SQLite it starts
 //! with `BEGIN IMMEDIATE` (the writer's lock is taken up front, so concurrent writers queue on the
 //! busy timeout instead of failing), on PostgreSQL the rows a posting depends on are locked with
-//! `SELECT … FOR UPDATE` in a fixed order.
+//! `SELECT … FOR NO KEY UPDATE` in a fixed order.
 
 mod documents;
 mod list;
@@ -36,12 +36,14 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
-/// A statement and its `FOR UPDATE` twin, built at compile time: PostgreSQL locks the rows read;
+/// A statement and its locking twin, built at compile time: PostgreSQL locks the rows read;
 /// SQLite has no row locks (its transaction holds the database's write lock from
-/// `BEGIN IMMEDIATE`).
+/// `BEGIN IMMEDIATE`). `NO KEY UPDATE`, not `UPDATE`: a transaction that has just inserted a row
+/// referring to the locked one holds a key-share lock on it, which `FOR UPDATE` would wait on
+/// (and two such transactions would deadlock).
 macro_rules! lockable {
     ($sql:literal) => {
-        [$sql, concat!($sql, " FOR UPDATE")]
+        [$sql, concat!($sql, " FOR NO KEY UPDATE")]
     };
 }
 pub(crate) use lockable;

@@ -111,7 +111,12 @@ impl BooksTx {
     }
 
     /// Writes a document's ledger entries and adds them to the accounts' daily totals.
-    pub async fn post(&mut self, voucher: Voucher<'_>, entries: &[Posting], is_reversal: bool) -> Result<()> {
+    pub async fn post(
+        &mut self,
+        voucher: Voucher<'_>,
+        entries: &[Posting],
+        is_reversal: bool,
+    ) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -169,7 +174,11 @@ impl BooksTx {
 
     /// An item's position in a warehouse, locked until this transaction ends (on PostgreSQL; on
     /// SQLite the whole database is).
-    pub async fn lock_stock(&mut self, item: ItemId, warehouse: WarehouseId) -> Result<StockPosition> {
+    pub async fn lock_stock(
+        &mut self,
+        item: ItemId,
+        warehouse: WarehouseId,
+    ) -> Result<StockPosition> {
         let postgres = self.is_postgres();
         let row: (i64, i64, i64) = on_tx!(&mut self.inner, c => {
             sqlx::query(

@@ -104,7 +104,7 @@ pub struct SalesOfItem {
 }
 
 /// Sums of submitted sales (credit notes included, as negatives) over a span.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, FromRow)]
 pub struct SalesSum {
     pub invoices: i64,
     #[sqlx(try_from = "i64")]
@@ -116,15 +116,21 @@ pub struct SalesSum {
 impl TenantDb {
     /// Each account's totals over `[from, to]` (from the start of the books when `from` is none).
     pub async fn account_totals(&self, from: Option<Date>, to: Date) -> Result<Vec<AccountTotal>> {
-        let from = from.unwrap_or(Date::MIN);
-        Ok(on_db!(self.db(), p => sqlx::query_as(
-            "SELECT account_id, CAST(SUM(debit) AS BIGINT) AS debit, CAST(SUM(credit) AS BIGINT) AS credit
-             FROM account_daily WHERE day >= $1 AND day <= $2 GROUP BY account_id",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(p)
-        .await?))
+        let sql = match from {
+            Some(_) => "SELECT account_id, CAST(SUM(debit) AS BIGINT) AS debit, CAST(SUM(credit) AS BIGINT) AS credit
+                 FROM account_daily WHERE day <= $1 AND day >= $2 GROUP BY account_id",
+            None => "SELECT account_id, CAST(SUM(debit) AS BIGINT) AS debit, CAST(SUM(credit) AS BIGINT) AS credit
+                 FROM account_daily WHERE day <= $1 GROUP BY account_id",
+        };
+        Ok(on_db!(self.db(), p => {
+            let q = sqlx::query_as(sql).bind(to);
+            match from {
+                Some(from) => q.bind(from),
+                None => q,
+            }
+            .fetch_all(p)
+            .await?
+        }))
     }
 
     /// Ledger lines matching `q`, oldest first, and the number of all matching lines.
@@ -245,7 +251,12 @@ impl TenantDb {
     }
 
     /// Submitted sales per item over `[from, to]`, the best sellers (by net) first.
-    pub async fn sales_by_item(&self, from: Date, to: Date, limit: i64) -> Result<Vec<SalesOfItem>> {
+    pub async fn sales_by_item(
+        &self,
+        from: Date,
+        to: Date,
+        limit: i64,
+    ) -> Result<Vec<SalesOfItem>> {
         Ok(on_db!(self.db(), p => sqlx::query_as(
             "SELECT i.code AS item_code, i.name AS item_name, CAST(SUM(l.qty) AS BIGINT) AS qty,
              CAST(SUM(l.net) AS BIGINT) AS net
@@ -301,6 +312,8 @@ impl TenantDb {
 
     /// How many ledger entries the books hold.
     pub async fn ledger_size(&self) -> Result<i64> {
-        Ok(on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM gl_entries").fetch_one(p).await?))
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM gl_entries").fetch_one(p).await?),
+        )
     }
 }
