@@ -114,6 +114,13 @@ pub struct LineView {
     pub net: Amount,
 }
 
+impl LineView {
+    /// The quantity as the documents show it (no trailing zeros).
+    pub fn qty_text(&self) -> String {
+        InvoiceView::qty(self.qty)
+    }
+}
+
 /// VAT at one rate: the net it is charged on and the tax.
 #[derive(Debug, Clone)]
 pub struct VatLine {
@@ -266,7 +273,8 @@ impl InvoiceView {
     }
 
     /// An amount with the currency's symbol: `£1,234.50`, `-£3.00`.
-    pub fn money(&self, a: Amount) -> String {
+    pub fn money(&self, a: impl std::borrow::Borrow<Amount>) -> String {
+        let a = *a.borrow();
         let text = a.abs().to_string();
         let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
         let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);

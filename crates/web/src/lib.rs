@@ -76,6 +76,8 @@ pub fn app(platform: Platform) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/assets/passkeys.js", get(pages::passkeys_script))
+        .route("/assets/books.css", get(books::pages::stylesheet))
+        .route("/assets/books.js", get(books::pages::script))
         .fallback(host::dispatch)
         .with_state((state, surfaces))
         .layer(axum::middleware::from_fn_with_state(tls, security::headers))

@@ -1,0 +1,155 @@
+//! The invoice as people receive it: a print page (HTML with print CSS) and a PDF, both drawn
+//! from [`InvoiceView`] with the client's letterhead and colour.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tenantry_domain::books::InvoiceKind;
+use tenantry_erp::invoice_pdf::{self, Branding, InvoiceView};
+use tenantry_store::books::PartyKind;
+use tenantry_store::control::TenantRecord;
+
+use super::{fail, seg, today, Page};
+use crate::books::BooksCaller;
+use crate::pages::{error_response, render};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    let mut r = Router::new();
+    for kind in [InvoiceKind::Sales, InvoiceKind::Purchase] {
+        let base = base(kind);
+        r = r
+            .route(
+                &format!("{base}/{{name}}/print"),
+                get(move |c: BooksCaller, Path(name): Path<String>| print(kind, c, name)),
+            )
+            .route(
+                &format!("{base}/{{name}}/pdf"),
+                get(move |c: BooksCaller, Path(name): Path<String>| pdf(kind, c, name)),
+            );
+    }
+    r
+}
+
+fn base(kind: InvoiceKind) -> &'static str {
+    match kind {
+        InvoiceKind::Sales => "/books/sales-invoices",
+        InvoiceKind::Purchase => "/books/purchase-invoices",
+    }
+}
+
+/// The client's branding for its documents.
+///
+/// BRANDING HOOK: no client stores a logo or colours yet, so every client gets the default (its
+/// name as a text letterhead, the default colour). When the branding issue stores them, read
+/// them here from `tenant` (the control plane's record of the client): every document page, the
+/// print CSS (`/books/brand.css`), the logo route and the PDF take them from this one function.
+pub(crate) fn branding(tenant: &TenantRecord) -> Branding {
+    let _ = tenant;
+    Branding::default()
+}
+
+async fn view(kind: InvoiceKind, c: &BooksCaller, name: &str) -> Result<InvoiceView, Response> {
+    let doc = c
+        .books
+        .invoice_doc(kind, name, today())
+        .await
+        .map_err(fail)?;
+    let party_kind = match kind {
+        InvoiceKind::Sales => PartyKind::Customer,
+        InvoiceKind::Purchase => PartyKind::Supplier,
+    };
+    let party = c
+        .books
+        .party(party_kind, &doc.invoice.party_name)
+        .await
+        .map_err(fail)?;
+    let settings = c.books.settings().await.map_err(fail)?;
+    Ok(InvoiceView::new(
+        &doc,
+        &party,
+        &settings,
+        branding(&c.tenant),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "books/print.html")]
+struct PrintPage {
+    v: InvoiceView,
+    has_logo: bool,
+    back: String,
+    pdf: String,
+}
+
+async fn print(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
+    let v = view(kind, &c, &name).await?;
+    let back = format!("{}/{}", base(kind), seg(&v.number));
+    Ok(render(
+        StatusCode::OK,
+        &PrintPage {
+            has_logo: v.letterhead.logo.is_some(),
+            pdf: format!("{back}/pdf"),
+            back,
+            v,
+        },
+    ))
+}
+
+async fn pdf(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
+    let v = view(kind, &c, &name).await?;
+    let bytes = invoice_pdf::render(&v);
+    let disposition =
+        HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", seg(&v.number)))
+            .unwrap_or(HeaderValue::from_static("inline"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The client's colour for the print page, as a stylesheet (the CSP allows no inline style).
+pub async fn brand_css(c: BooksCaller) -> Response {
+    let colour = branding(&c.tenant).colour.hex();
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        format!(":root {{ --brand: {colour}; }}\n"),
+    )
+        .into_response()
+}
+
+/// The client's logo, when it has one.
+pub async fn brand_logo(c: BooksCaller) -> Response {
+    match branding(&c.tenant).logo {
+        Some(logo) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            logo.jpeg,
+        )
+            .into_response(),
+        None => error_response(
+            StatusCode::NOT_FOUND,
+            "No logo",
+            "This business has no logo.",
+        ),
+    }
+}
