@@ -15,7 +15,7 @@ use tenantry_domain::books::{
 };
 use tenantry_store::books::{
     BookSettings, DocTable, Invoice, InvoiceDraft, InvoiceLine, LineDraft, ListQuery, PartyKind,
-    Voucher,
+    PostedAs, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::{Date, Duration};
@@ -113,13 +113,23 @@ impl Books {
         submit: bool,
         today: Date,
     ) -> Result<InvoiceDoc> {
-        let draft = self.prepare_invoice(kind, input, author, today).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
-        let id = tx.insert_invoice(&draft).await?;
-        if submit {
-            let (settings, accounts) = (self.settings().await?, self.default_accounts().await?);
-            submit_invoice_in(&mut tx, id, &settings, &accounts).await?;
-        }
+        // Everything is read before the transaction: nothing may wait on the pool while
+        // holding one.
+        let prepared = self.prepare_invoice(kind, input, author, today).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
+        let id = if submit {
+            insert_submitted_in(
+                &mut tx,
+                &prepared.draft,
+                &prepared.stocked,
+                &prepared.codes,
+                &prepared.settings,
+                &prepared.accounts,
+            )
+            .await?
+        } else {
+            tx.insert_invoice(&prepared.draft, None).await?
+        };
         tx.commit().await?;
         self.invoice_doc_by_id(id, today).await
     }
@@ -141,8 +151,11 @@ impl Books {
                 existing.docstatus.label().to_lowercase()
             )));
         }
-        let draft = self.prepare_invoice(kind, input, author, today).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let draft = self
+            .prepare_invoice(kind, input, author, today)
+            .await?
+            .draft;
+        let mut tx = BooksTx::begin(&self.db).await?;
         if !tx.replace_invoice_draft(existing.id, &draft).await? {
             return Err(ErpError::State(format!(
                 "{} is no longer a draft",
@@ -162,7 +175,7 @@ impl Books {
         let existing = self.find_invoice(kind, name).await?;
         self.check_posting_date(existing.posting_date).await?;
         let (settings, accounts) = (self.settings().await?, self.default_accounts().await?);
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         submit_invoice_in(&mut tx, existing.id, &settings, &accounts).await?;
         tx.commit().await?;
         self.invoice_doc_by_id(existing.id, today).await
@@ -176,7 +189,7 @@ impl Books {
     ) -> Result<InvoiceDoc> {
         let existing = self.find_invoice(kind, name).await?;
         let settings = self.settings().await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         cancel_invoice_in(&mut tx, existing.id, &settings).await?;
         tx.commit().await?;
         self.invoice_doc_by_id(existing.id, today).await
@@ -229,12 +242,12 @@ impl Books {
         input: &InvoiceInput,
         author: &str,
         today: Date,
-    ) -> Result<InvoiceDraft> {
+    ) -> Result<Prepared> {
         let pk = party_kind(kind);
         let party_name = input.party.trim();
         let party = self
             .db
-            .party(pk, party_name)
+            .cached_party(pk, party_name)
             .await?
             .ok_or_else(|| invalid(format!("{} {party_name:?} does not exist", pk.as_str())))?;
         if party.disabled {
@@ -296,14 +309,16 @@ impl Books {
             None => Vec::new(),
         };
 
-        let mut default_warehouse: Option<i64> = None;
+        let snapshot = self.db.books_snapshot().await?;
         let mut lines = Vec::with_capacity(input.items.len());
+        let mut stocked = Vec::with_capacity(input.items.len());
+        let mut codes = Vec::with_capacity(input.items.len());
         for (i, l) in input.items.iter().enumerate() {
             let n = i + 1;
             let code = l.item_code.trim();
             let item = self
                 .db
-                .item(code)
+                .cached_item(code)
                 .await?
                 .ok_or_else(|| invalid(format!("line {n}: item {code:?} does not exist")))?;
             if item.disabled {
@@ -346,38 +361,29 @@ impl Books {
             let warehouse_id = if item.is_stock {
                 Some(match l.warehouse.as_deref().map(str::trim) {
                     Some(w) if !w.is_empty() => {
-                        let found = self.db.warehouse(w).await?.ok_or_else(|| {
-                            invalid(format!("line {n}: warehouse {w:?} does not exist"))
-                        })?;
+                        let found = snapshot
+                            .warehouses
+                            .iter()
+                            .find(|x| x.name == w)
+                            .ok_or_else(|| {
+                                invalid(format!("line {n}: warehouse {w:?} does not exist"))
+                            })?;
                         if found.disabled {
                             return Err(invalid(format!("line {n}: warehouse {w:?} is disabled")));
                         }
                         found.id
                     }
-                    _ => match default_warehouse {
-                        Some(id) => id,
-                        None => {
-                            let first = self
-                                .db
-                                .list_warehouses(&ListQuery {
-                                    filters: vec![tenantry_store::books::Filter {
-                                        column: "disabled".into(),
-                                        op: tenantry_store::books::FilterOp::Eq,
-                                        value: tenantry_store::books::FilterValue::Bool(false),
-                                    }],
-                                    limit: 1,
-                                    ..ListQuery::default()
-                                })
-                                .await?
-                                .into_iter()
-                                .next()
-                                .ok_or_else(|| {
-                                    invalid("a stocked item needs a warehouse; add one first")
-                                })?;
-                            default_warehouse = Some(first.id);
-                            first.id
-                        }
-                    },
+                    // The first enabled warehouse by name.
+                    _ => {
+                        snapshot
+                            .warehouses
+                            .iter()
+                            .find(|x| !x.disabled)
+                            .ok_or_else(|| {
+                                invalid("a stocked item needs a warehouse; add one first")
+                            })?
+                            .id
+                    }
                 })
             } else {
                 None
@@ -388,6 +394,8 @@ impl Books {
                 (InvoiceKind::Purchase, false) => accounts.expense,
             };
             let description = clean_text("description", &l.description, 500, false)?;
+            stocked.push(item.is_stock);
+            codes.push(item.code.clone());
             lines.push(LineDraft {
                 item_id: item.id,
                 description: if description.is_empty() {
@@ -432,7 +440,7 @@ impl Books {
                 )));
             }
         }
-        Ok(InvoiceDraft {
+        let draft = InvoiceDraft {
             kind,
             party_id: party.id,
             posting_date,
@@ -445,6 +453,13 @@ impl Books {
             vat_total,
             grand_total,
             lines,
+        };
+        Ok(Prepared {
+            draft,
+            stocked,
+            codes,
+            settings,
+            accounts,
         })
     }
 }
@@ -468,7 +483,48 @@ fn not_a_draft(inv: &Invoice) -> ErpError {
     })
 }
 
-/// Posts a draft invoice inside `tx`.
+/// An invoice checked and worked out, with what was read to do it.
+struct Prepared {
+    draft: InvoiceDraft,
+    /// Per line: whether its item is stocked, and its code.
+    stocked: Vec<bool>,
+    codes: Vec<String>,
+    settings: BookSettings,
+    accounts: DefaultAccounts,
+}
+
+/// What posting needs to know of an invoice, whether read back from a stored draft or taken
+/// from one being created and submitted in the same transaction.
+struct ToPost {
+    kind: InvoiceKind,
+    party_id: i64,
+    posting_date: Date,
+    return_against_id: Option<i64>,
+    grand_total: Amount,
+    lines: Vec<LineToPost>,
+}
+
+struct LineToPost {
+    idx: i64,
+    item_id: i64,
+    item_code: String,
+    is_stock: bool,
+    warehouse_id: Option<i64>,
+    qty: Quantity,
+    net: Amount,
+    vat: Amount,
+    account_id: i64,
+}
+
+/// What posting produced: the number, each line's cost at valuation (stocked sales lines), and
+/// the outstanding amount the invoice starts with.
+struct Posted {
+    number: String,
+    costs: Vec<Option<Amount>>,
+    outstanding: Amount,
+}
+
+/// Posts a stored draft inside `tx`.
 pub(crate) async fn submit_invoice_in(
     tx: &mut BooksTx,
     id: i64,
@@ -482,15 +538,101 @@ pub(crate) async fn submit_invoice_in(
     if inv.docstatus != Docstatus::Draft {
         return Err(not_a_draft(&inv));
     }
-    let doc = inv.kind.document();
-    let n = tx.next_number(&doc.series(inv.posting_date)).await?;
-    let number = doc.number(inv.posting_date, n);
-    let voucher = Voucher {
-        doctype: doc.doctype(),
-        number: &number,
-        date: inv.posting_date,
-    };
     let lines = tx.invoice_lines(id).await?;
+    let to_post = ToPost {
+        kind: inv.kind,
+        party_id: inv.party_id,
+        posting_date: inv.posting_date,
+        return_against_id: inv.return_against_id,
+        grand_total: inv.grand_total,
+        lines: lines
+            .iter()
+            .map(|l| LineToPost {
+                idx: l.idx,
+                item_id: l.item_id,
+                item_code: l.item_code.clone(),
+                is_stock: l.is_stock,
+                warehouse_id: l.warehouse_id,
+                qty: l.qty,
+                net: l.net,
+                vat: l.vat,
+                account_id: l.account_id,
+            })
+            .collect(),
+    };
+    let posted = post_invoice(tx, &to_post, settings, accounts).await?;
+    for (l, cost) in lines.iter().zip(&posted.costs) {
+        if let Some(cost) = cost {
+            tx.set_line_cost(l.id, *cost).await?;
+        }
+    }
+    if !tx
+        .mark_submitted(DocTable::Invoices, id, &posted.number)
+        .await?
+    {
+        return Err(not_a_draft(&inv));
+    }
+    if posted.outstanding != inv.grand_total {
+        tx.set_outstanding(id, posted.outstanding).await?;
+    }
+    Ok(())
+}
+
+/// Writes a new invoice already submitted, inside `tx`: posted first, then stored with its
+/// number, costs and outstanding amount, so nothing is written twice.
+async fn insert_submitted_in(
+    tx: &mut BooksTx,
+    draft: &InvoiceDraft,
+    item_stocked: &[bool],
+    item_codes: &[String],
+    settings: &BookSettings,
+    accounts: &DefaultAccounts,
+) -> Result<i64> {
+    let to_post = ToPost {
+        kind: draft.kind,
+        party_id: draft.party_id,
+        posting_date: draft.posting_date,
+        return_against_id: draft.return_against_id,
+        grand_total: draft.grand_total,
+        lines: draft
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LineToPost {
+                idx: i as i64 + 1,
+                item_id: l.item_id,
+                item_code: item_codes[i].clone(),
+                is_stock: item_stocked[i],
+                warehouse_id: l.warehouse_id,
+                qty: l.qty,
+                net: l.net,
+                vat: l.vat,
+                account_id: l.account_id,
+            })
+            .collect(),
+    };
+    let posted = post_invoice(tx, &to_post, settings, accounts).await?;
+    Ok(tx
+        .insert_invoice(
+            draft,
+            Some(&PostedAs {
+                number: posted.number,
+                outstanding: posted.outstanding,
+                costs: posted.costs,
+            }),
+        )
+        .await?)
+}
+
+/// Numbers an invoice, moves its stock, posts its ledger entries and, for a credit note,
+/// settles the invoice it credits.
+async fn post_invoice(
+    tx: &mut BooksTx,
+    inv: &ToPost,
+    settings: &BookSettings,
+    accounts: &DefaultAccounts,
+) -> Result<Posted> {
+    let doc = inv.kind.document();
     let original = match inv.return_against_id {
         Some(o) => {
             let o = tx
@@ -508,6 +650,14 @@ pub(crate) async fn submit_invoice_in(
         Some(o) => tx.invoice_lines(o.id).await?,
         None => Vec::new(),
     };
+    let n = tx.next_number(&doc.series(inv.posting_date)).await?;
+    let number = doc.number(inv.posting_date, n);
+    let voucher = Voucher {
+        doctype: doc.doctype(),
+        number: &number,
+        date: inv.posting_date,
+    };
+    let lines = &inv.lines;
 
     // Stock, in a fixed (item, warehouse) order so that concurrent posts lock rows alike.
     let mut stock_cost: Vec<Option<Amount>> = vec![None; lines.len()];
@@ -550,9 +700,6 @@ pub(crate) async fn submit_invoice_in(
         };
         tx.move_stock(voucher, item, warehouse, qty_change, value_change, &pos)
             .await?;
-        if let Some(cost) = stock_cost[i] {
-            tx.set_line_cost(l.id, cost).await?;
-        }
     }
 
     let posting_lines: Vec<PostingLine> = lines
@@ -589,9 +736,7 @@ pub(crate) async fn submit_invoice_in(
         )?,
     };
     tx.post(voucher, &entries, false).await?;
-    if !tx.mark_submitted(DocTable::Invoices, id, &number).await? {
-        return Err(not_a_draft(&inv));
-    }
+    let mut outstanding = inv.grand_total;
     if let Some(o) = original {
         // The credit first reduces what is still owed on the original; the rest stays on the
         // note as a credit owed back (settled by a refund).
@@ -607,9 +752,13 @@ pub(crate) async fn submit_invoice_in(
                 o.name()
             )));
         }
-        tx.set_outstanding(id, inv.grand_total + settled).await?;
+        outstanding = inv.grand_total + settled;
     }
-    Ok(())
+    Ok(Posted {
+        number,
+        costs: stock_cost,
+        outstanding,
+    })
 }
 
 /// The cost at which returned goods come back: the unit cost they left at on the credited

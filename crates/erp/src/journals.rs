@@ -53,7 +53,7 @@ impl Books {
         today: Date,
     ) -> Result<JournalDoc> {
         let draft = self.prepare_journal(input, author, today).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         let id = tx.insert_journal(&draft).await?;
         if submit {
             submit_journal_in(&mut tx, id).await?;
@@ -62,10 +62,38 @@ impl Books {
         self.journal_doc_by_id(id).await
     }
 
+    /// Replaces a draft journal entry's content.
+    pub async fn update_journal(
+        &self,
+        name: &str,
+        input: &JournalInput,
+        author: &str,
+        today: Date,
+    ) -> Result<JournalDoc> {
+        let existing = self.find_journal(name).await?;
+        if existing.docstatus != Docstatus::Draft {
+            return Err(ErpError::State(format!(
+                "{} is {}; only drafts can be changed",
+                existing.name(),
+                existing.docstatus.label().to_lowercase()
+            )));
+        }
+        let draft = self.prepare_journal(input, author, today).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
+        if !tx.replace_journal_draft(existing.id, &draft).await? {
+            return Err(ErpError::State(format!(
+                "{} is no longer a draft",
+                existing.name()
+            )));
+        }
+        tx.commit().await?;
+        self.journal_doc_by_id(existing.id).await
+    }
+
     pub async fn submit_journal(&self, name: &str) -> Result<JournalDoc> {
         let j = self.find_journal(name).await?;
         self.check_posting_date(j.posting_date).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         submit_journal_in(&mut tx, j.id).await?;
         tx.commit().await?;
         self.journal_doc_by_id(j.id).await
@@ -74,7 +102,7 @@ impl Books {
     pub async fn cancel_journal(&self, name: &str) -> Result<JournalDoc> {
         let j = self.find_journal(name).await?;
         let settings = self.settings().await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         let locked = tx
             .lock_journal(j.id)
             .await?

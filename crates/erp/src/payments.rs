@@ -75,21 +75,49 @@ impl Books {
         today: Date,
     ) -> Result<PaymentDoc> {
         let draft = self.prepare_payment(input, author, today).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let accounts = self.default_accounts().await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         let id = tx.insert_payment(&draft).await?;
         if submit {
-            let accounts = self.default_accounts().await?;
             submit_payment_in(&mut tx, id, accounts.receivable, accounts.payable).await?;
         }
         tx.commit().await?;
         self.payment_doc_by_id(id).await
     }
 
+    /// Replaces a draft payment's content.
+    pub async fn update_payment(
+        &self,
+        name: &str,
+        input: &PaymentInput,
+        author: &str,
+        today: Date,
+    ) -> Result<PaymentDoc> {
+        let existing = self.find_payment(name).await?;
+        if existing.docstatus != Docstatus::Draft {
+            return Err(ErpError::State(format!(
+                "{} is {}; only drafts can be changed",
+                existing.name(),
+                existing.docstatus.label().to_lowercase()
+            )));
+        }
+        let draft = self.prepare_payment(input, author, today).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
+        if !tx.replace_payment_draft(existing.id, &draft).await? {
+            return Err(ErpError::State(format!(
+                "{} is no longer a draft",
+                existing.name()
+            )));
+        }
+        tx.commit().await?;
+        self.payment_doc_by_id(existing.id).await
+    }
+
     pub async fn submit_payment(&self, name: &str) -> Result<PaymentDoc> {
         let p = self.find_payment(name).await?;
         self.check_posting_date(p.posting_date).await?;
         let accounts = self.default_accounts().await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         submit_payment_in(&mut tx, p.id, accounts.receivable, accounts.payable).await?;
         tx.commit().await?;
         self.payment_doc_by_id(p.id).await
@@ -98,7 +126,7 @@ impl Books {
     pub async fn cancel_payment(&self, name: &str) -> Result<PaymentDoc> {
         let p = self.find_payment(name).await?;
         let settings = self.settings().await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         let locked = tx
             .lock_payment(p.id)
             .await?

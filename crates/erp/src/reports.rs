@@ -422,13 +422,10 @@ impl Books {
         let sum = |days: i64| self.db.sales_sum(today - Duration::days(days - 1), today);
         let (sales_today, sales_7_days, sales_30_days) =
             (sum(1).await?, sum(7).await?, sum(30).await?);
-        let open = self.db.open_invoices(InvoiceKind::Sales).await?;
-        let receivables: Amount = open.iter().map(|i| i.outstanding).sum();
-        let overdue: Amount = open
-            .iter()
-            .filter(|i| i.due_date < today && i.outstanding.0 > 0)
-            .map(|i| i.outstanding)
-            .sum();
+        let (receivables, overdue) = self
+            .db
+            .outstanding_summary(InvoiceKind::Sales, today)
+            .await?;
         let recent = self
             .db
             .list_invoices(

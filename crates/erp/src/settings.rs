@@ -38,7 +38,7 @@ pub struct SettingsInput {
 
 impl Books {
     pub async fn settings(&self) -> Result<BookSettings> {
-        Ok(self.db.book_settings().await?)
+        Ok(self.db.books_snapshot().await?.settings.clone())
     }
 
     pub async fn update_settings(&self, input: &SettingsInput) -> Result<BookSettings> {
@@ -58,7 +58,8 @@ impl Books {
     /// For each type postings need, the enabled ledger account of that type with the lowest
     /// number.
     pub async fn default_accounts(&self) -> Result<DefaultAccounts> {
-        let accounts = self.db.accounts().await?;
+        let snapshot = self.db.books_snapshot().await?;
+        let accounts = &snapshot.accounts;
         let pick = |t: AccountType| -> Result<AccountId> {
             accounts
                 .iter()
@@ -88,7 +89,10 @@ impl Books {
 
     /// Refuses a posting date outside every fiscal year.
     pub async fn check_posting_date(&self, date: Date) -> Result<()> {
-        if self.db.fiscal_year_containing(date).await?.is_none() {
+        let snapshot = self.db.books_snapshot().await?;
+        let within =
+            |y: &&tenantry_store::books::FiscalYear| y.start_date <= date && date <= y.end_date;
+        if !snapshot.fiscal_years.iter().any(|y| within(&y)) {
             return Err(invalid(format!(
                 "posting date {date} is not in any fiscal year; add the fiscal year first"
             )));

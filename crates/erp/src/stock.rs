@@ -5,14 +5,15 @@ use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{ItemId, WarehouseId};
 use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Quantity};
 use tenantry_store::books::{
-    DocTable, ListQuery, StockBalance, StockEntry, StockEntryDraft, StockEntryLine, StockLineDraft,
-    StockPurpose, Voucher,
+    BookSettings, DocTable, ListQuery, StockBalance, StockEntry, StockEntryDraft, StockEntryLine,
+    StockLineDraft, StockPurpose, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::Date;
 
 use crate::error::{invalid, ErpError, Result};
 use crate::invoices::reverse_postings;
+use crate::settings::DefaultAccounts;
 use crate::{clean_text, Books};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,20 +54,50 @@ impl Books {
         today: Date,
     ) -> Result<StockEntryDoc> {
         let draft = self.prepare_stock_entry(input, author, today).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let (settings, accounts) = (self.settings().await?, self.default_accounts().await?);
+        let mut tx = BooksTx::begin(&self.db).await?;
         let id = tx.insert_stock_entry(&draft).await?;
         if submit {
-            self.submit_stock_entry_in(&mut tx, id).await?;
+            submit_stock_entry_in(&mut tx, id, &settings, &accounts).await?;
         }
         tx.commit().await?;
         self.stock_entry_doc_by_id(id).await
     }
 
+    /// Replaces a draft stock entry's content.
+    pub async fn update_stock_entry(
+        &self,
+        name: &str,
+        input: &StockEntryInput,
+        author: &str,
+        today: Date,
+    ) -> Result<StockEntryDoc> {
+        let existing = self.find_stock_entry(name).await?;
+        if existing.docstatus != Docstatus::Draft {
+            return Err(ErpError::State(format!(
+                "{} is {}; only drafts can be changed",
+                existing.name(),
+                existing.docstatus.label().to_lowercase()
+            )));
+        }
+        let draft = self.prepare_stock_entry(input, author, today).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
+        if !tx.replace_stock_entry_draft(existing.id, &draft).await? {
+            return Err(ErpError::State(format!(
+                "{} is no longer a draft",
+                existing.name()
+            )));
+        }
+        tx.commit().await?;
+        self.stock_entry_doc_by_id(existing.id).await
+    }
+
     pub async fn submit_stock_entry(&self, name: &str) -> Result<StockEntryDoc> {
         let e = self.find_stock_entry(name).await?;
         self.check_posting_date(e.posting_date).await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
-        self.submit_stock_entry_in(&mut tx, e.id).await?;
+        let (settings, accounts) = (self.settings().await?, self.default_accounts().await?);
+        let mut tx = BooksTx::begin(&self.db).await?;
+        submit_stock_entry_in(&mut tx, e.id, &settings, &accounts).await?;
         tx.commit().await?;
         self.stock_entry_doc_by_id(e.id).await
     }
@@ -74,7 +105,7 @@ impl Books {
     pub async fn cancel_stock_entry(&self, name: &str) -> Result<StockEntryDoc> {
         let e = self.find_stock_entry(name).await?;
         let settings = self.settings().await?;
-        let mut tx = BooksTx::begin(self.db.db()).await?;
+        let mut tx = BooksTx::begin(&self.db).await?;
         let locked = tx
             .lock_stock_entry(e.id)
             .await?
@@ -243,78 +274,82 @@ impl Books {
             }
         }
     }
+}
 
-    async fn submit_stock_entry_in(&self, tx: &mut BooksTx, id: i64) -> Result<()> {
-        let settings = self.settings().await?;
-        let accounts = self.default_accounts().await?;
-        let e = tx
-            .lock_stock_entry(id)
-            .await?
-            .ok_or_else(|| ErpError::NotFound(format!("stock entry {id}")))?;
-        if e.docstatus != Docstatus::Draft {
-            return Err(ErpError::State(match e.docstatus {
-                Docstatus::Submitted => format!("{} is already submitted", e.name()),
-                _ => format!("{} is cancelled; it cannot be submitted", e.name()),
-            }));
-        }
-        let doc = DocumentKind::StockEntry;
-        let n = tx.next_number(&doc.series(e.posting_date)).await?;
-        let number = doc.number(e.posting_date, n);
-        let voucher = Voucher {
-            doctype: doc.doctype(),
-            number: &number,
-            date: e.posting_date,
-        };
-        let mut lines = tx.stock_entry_lines(id).await?;
-        lines.sort_by_key(|l| (l.item_id, l.from_warehouse_id, l.to_warehouse_id, l.idx));
-        let mut adjustment = Amount::ZERO;
-        for l in &lines {
-            let item = ItemId(l.item_id);
-            if let (Some(a), Some(b)) = (l.from_warehouse_id, l.to_warehouse_id) {
-                // Both positions of a transfer, locked in one order whichever way goods move.
-                tx.lock_stock(item, WarehouseId(a.min(b))).await?;
-                tx.lock_stock(item, WarehouseId(a.max(b))).await?;
-            }
-            let mut value = Amount::ZERO;
-            if let Some(from) = l.from_warehouse_id {
-                let w = WarehouseId(from);
-                let mut pos = tx.lock_stock(item, w).await?;
-                value = pos
-                    .issue(l.qty, settings.allow_negative_stock)
-                    .map_err(|err| invalid(format!("line {}: {} — {err}", l.idx, l.item_code)))?;
-                tx.move_stock(voucher, item, w, -l.qty, -value, &pos)
-                    .await?;
-            }
-            if let Some(to) = l.to_warehouse_id {
-                let w = WarehouseId(to);
-                if l.from_warehouse_id.is_none() {
-                    value = Amount::of(l.qty, l.rate);
-                }
-                let mut pos = tx.lock_stock(item, w).await?;
-                pos.receive(l.qty, value);
-                tx.move_stock(voucher, item, w, l.qty, value, &pos).await?;
-            }
-            match e.purpose {
-                StockPurpose::Receipt => adjustment += value,
-                StockPurpose::Issue => adjustment -= value,
-                StockPurpose::Transfer => {}
-            }
-            tx.set_stock_line_value(l.id, value).await?;
-        }
-        if !adjustment.is_zero() {
-            let entries =
-                posting::stock_adjustment(accounts.stock, accounts.stock_adjustment, adjustment)?;
-            tx.post(voucher, &entries, false).await?;
-        }
-        if !tx
-            .mark_submitted(DocTable::StockEntries, id, &number)
-            .await?
-        {
-            return Err(ErpError::State(format!(
-                "{} is no longer a draft",
-                e.name()
-            )));
-        }
-        Ok(())
+/// Posts a draft stock entry inside `tx`.
+async fn submit_stock_entry_in(
+    tx: &mut BooksTx,
+    id: i64,
+    settings: &BookSettings,
+    accounts: &DefaultAccounts,
+) -> Result<()> {
+    let e = tx
+        .lock_stock_entry(id)
+        .await?
+        .ok_or_else(|| ErpError::NotFound(format!("stock entry {id}")))?;
+    if e.docstatus != Docstatus::Draft {
+        return Err(ErpError::State(match e.docstatus {
+            Docstatus::Submitted => format!("{} is already submitted", e.name()),
+            _ => format!("{} is cancelled; it cannot be submitted", e.name()),
+        }));
     }
+    let doc = DocumentKind::StockEntry;
+    let n = tx.next_number(&doc.series(e.posting_date)).await?;
+    let number = doc.number(e.posting_date, n);
+    let voucher = Voucher {
+        doctype: doc.doctype(),
+        number: &number,
+        date: e.posting_date,
+    };
+    let mut lines = tx.stock_entry_lines(id).await?;
+    lines.sort_by_key(|l| (l.item_id, l.from_warehouse_id, l.to_warehouse_id, l.idx));
+    let mut adjustment = Amount::ZERO;
+    for l in &lines {
+        let item = ItemId(l.item_id);
+        if let (Some(a), Some(b)) = (l.from_warehouse_id, l.to_warehouse_id) {
+            // Both positions of a transfer, locked in one order whichever way goods move.
+            tx.lock_stock(item, WarehouseId(a.min(b))).await?;
+            tx.lock_stock(item, WarehouseId(a.max(b))).await?;
+        }
+        let mut value = Amount::ZERO;
+        if let Some(from) = l.from_warehouse_id {
+            let w = WarehouseId(from);
+            let mut pos = tx.lock_stock(item, w).await?;
+            value = pos
+                .issue(l.qty, settings.allow_negative_stock)
+                .map_err(|err| invalid(format!("line {}: {} — {err}", l.idx, l.item_code)))?;
+            tx.move_stock(voucher, item, w, -l.qty, -value, &pos)
+                .await?;
+        }
+        if let Some(to) = l.to_warehouse_id {
+            let w = WarehouseId(to);
+            if l.from_warehouse_id.is_none() {
+                value = Amount::of(l.qty, l.rate);
+            }
+            let mut pos = tx.lock_stock(item, w).await?;
+            pos.receive(l.qty, value);
+            tx.move_stock(voucher, item, w, l.qty, value, &pos).await?;
+        }
+        match e.purpose {
+            StockPurpose::Receipt => adjustment += value,
+            StockPurpose::Issue => adjustment -= value,
+            StockPurpose::Transfer => {}
+        }
+        tx.set_stock_line_value(l.id, value).await?;
+    }
+    if !adjustment.is_zero() {
+        let entries =
+            posting::stock_adjustment(accounts.stock, accounts.stock_adjustment, adjustment)?;
+        tx.post(voucher, &entries, false).await?;
+    }
+    if !tx
+        .mark_submitted(DocTable::StockEntries, id, &number)
+        .await?
+    {
+        return Err(ErpError::State(format!(
+            "{} is no longer a draft",
+            e.name()
+        )));
+    }
+    Ok(())
 }

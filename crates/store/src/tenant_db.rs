@@ -11,8 +11,16 @@ use crate::on_db;
 
 /// A pool on one tenant's database. Whatever it reads or writes belongs to that tenant alone:
 /// there is no tenant column to filter on, the connection is the boundary.
+///
+/// It also holds the books' master-data cache (`books::memo`), shared by every clone, so that
+/// the reads each posting needs (settings, accounts, items, parties) are not repeated per
+/// document.
 #[derive(Clone, Debug)]
-pub struct TenantDb(Db);
+pub struct TenantDb(
+    Db,
+    std::sync::Arc<crate::books::BooksMemo>,
+    std::sync::Arc<tokio::sync::Mutex<()>>,
+);
 
 #[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Company {
@@ -26,7 +34,22 @@ pub struct Company {
 
 impl TenantDb {
     pub fn new(db: Db) -> Self {
-        Self(db)
+        Self(
+            db,
+            std::sync::Arc::new(crate::books::BooksMemo::new()),
+            std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        )
+    }
+
+    /// On SQLite, the queue this process's writers wait in before taking the database's write
+    /// lock: waiting here wakes a writer the moment the previous one commits, where SQLite's busy
+    /// handler would sleep in steps of milliseconds.
+    pub(crate) fn write_gate(&self) -> &std::sync::Arc<tokio::sync::Mutex<()>> {
+        &self.2
+    }
+
+    pub(crate) fn memo(&self) -> &crate::books::BooksMemo {
+        &self.1
     }
 
     pub fn db(&self) -> &Db {

@@ -118,6 +118,15 @@ pub struct InvoiceDraft {
     pub lines: Vec<LineDraft>,
 }
 
+/// How a new invoice is stored when it is posted in the same transaction.
+#[derive(Debug, Clone)]
+pub struct PostedAs {
+    pub number: String,
+    pub outstanding: Amount,
+    /// Per line, its cost at valuation (stocked sales lines).
+    pub costs: Vec<Option<Amount>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct LineDraft {
     pub item_id: i64,
@@ -212,6 +221,8 @@ pub struct JournalLine {
     pub account_name: String,
     pub party_id: Option<i64>,
     pub party_name: Option<String>,
+    /// `customer` or `supplier` when the line names a party.
+    pub party_kind: Option<String>,
     #[sqlx(try_from = "i64")]
     pub debit: Amount,
     #[sqlx(try_from = "i64")]
@@ -598,7 +609,7 @@ impl TenantDb {
 
 const JOURNAL_LINES: &str =
     "SELECT jl.idx, jl.account_id, ac.name AS account_name, jl.party_id, pa.name AS party_name,
-    jl.debit, jl.credit FROM journal_lines jl JOIN accounts ac ON ac.id = jl.account_id
+    pa.kind AS party_kind, jl.debit, jl.credit FROM journal_lines jl JOIN accounts ac ON ac.id = jl.account_id
     LEFT JOIN parties pa ON pa.id = jl.party_id WHERE jl.journal_id = $1 ORDER BY jl.idx";
 
 const STOCK_ENTRY_LINES: &str =
@@ -607,15 +618,27 @@ const STOCK_ENTRY_LINES: &str =
     WHERE l.entry_id = $1 ORDER BY l.idx";
 
 impl BooksTx {
-    /// Writes a new draft invoice with its lines; returns its id.
-    pub async fn insert_invoice(&mut self, d: &InvoiceDraft) -> Result<i64> {
+    /// Writes a new invoice with its lines, as a draft or (with `posted`) as submitted; returns
+    /// its id.
+    pub async fn insert_invoice(
+        &mut self,
+        d: &InvoiceDraft,
+        posted: Option<&PostedAs>,
+    ) -> Result<i64> {
         let now = stamp();
+        let (docstatus, number, outstanding) = match posted {
+            Some(p) => (1_i64, Some(p.number.as_str()), p.outstanding),
+            None => (0, None, d.grand_total),
+        };
         let id: i64 = on_tx!(&mut self.inner, c => sqlx::query_scalar(
-            "INSERT INTO invoices (kind, docstatus, party_id, posting_date, due_date, is_return, return_against_id,
-             net_total, vat_total, grand_total, outstanding, remarks, created_by, created_at, updated_at)
-             VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $12) RETURNING id",
+            "INSERT INTO invoices (kind, number, docstatus, party_id, posting_date, due_date, is_return,
+             return_against_id, net_total, vat_total, grand_total, outstanding, remarks, created_by,
+             created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
         )
         .bind(d.kind.as_str())
+        .bind(number)
+        .bind(docstatus)
         .bind(d.party_id)
         .bind(d.posting_date)
         .bind(d.due_date)
@@ -624,12 +647,14 @@ impl BooksTx {
         .bind(d.net_total.0)
         .bind(d.vat_total.0)
         .bind(d.grand_total.0)
+        .bind(outstanding.0)
         .bind(&d.remarks)
         .bind(&d.created_by)
         .bind(now)
         .fetch_one(&mut **c)
         .await?);
-        self.insert_invoice_lines(id, &d.lines).await?;
+        let costs = posted.map(|p| p.costs.as_slice()).unwrap_or(&[]);
+        self.insert_invoice_lines(id, &d.lines, costs).await?;
         Ok(id)
     }
 
@@ -662,18 +687,23 @@ impl BooksTx {
             .execute(&mut **c)
             .await?
             .rows_affected());
-        self.insert_invoice_lines(id, &d.lines).await?;
+        self.insert_invoice_lines(id, &d.lines, &[]).await?;
         Ok(true)
     }
 
-    async fn insert_invoice_lines(&mut self, id: i64, lines: &[LineDraft]) -> Result<()> {
+    async fn insert_invoice_lines(
+        &mut self,
+        id: i64,
+        lines: &[LineDraft],
+        costs: &[Option<Amount>],
+    ) -> Result<()> {
         if lines.is_empty() {
             return Ok(());
         }
         on_tx!(&mut self.inner, c => {
             let mut q = QueryBuilder::new(
                 "INSERT INTO invoice_lines (invoice_id, idx, item_id, description, qty, rate, net, vat_category,
-                 vat, account_id, warehouse_id) ",
+                 vat, account_id, warehouse_id, cost) ",
             );
             q.push_values(lines.iter().enumerate(), |mut b, (i, l)| {
                 b.push_bind(id)
@@ -686,7 +716,8 @@ impl BooksTx {
                     .push_bind(l.vat_category.as_str())
                     .push_bind(l.vat.0)
                     .push_bind(l.account_id)
-                    .push_bind(l.warehouse_id);
+                    .push_bind(l.warehouse_id)
+                    .push_bind(costs.get(i).copied().flatten().map(|c| c.0));
             });
             q.build().execute(&mut **c).await?;
         });
@@ -973,5 +1004,129 @@ impl BooksTx {
             .await?
             .rows_affected());
         Ok(())
+    }
+
+    /// Replaces a draft payment's header and allocations; false if it is no longer a draft.
+    pub async fn replace_payment_draft(&mut self, id: i64, d: &PaymentDraft) -> Result<bool> {
+        let updated = on_tx!(&mut self.inner, c => sqlx::query(
+            "UPDATE payments SET direction = $2, party_id = $3, posting_date = $4, amount = $5, account_id = $6,
+             reference = $7, remarks = $8, updated_at = $9 WHERE id = $1 AND docstatus = 0",
+        )
+        .bind(id)
+        .bind(d.direction.as_str())
+        .bind(d.party_id)
+        .bind(d.posting_date)
+        .bind(d.amount.0)
+        .bind(d.account_id)
+        .bind(&d.reference)
+        .bind(&d.remarks)
+        .bind(stamp())
+        .execute(&mut **c)
+        .await?
+        .rows_affected());
+        if updated == 0 {
+            return Ok(false);
+        }
+        on_tx!(&mut self.inner, c => sqlx::query("DELETE FROM payment_allocations WHERE payment_id = $1")
+            .bind(id)
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        for (invoice_id, amount) in &d.allocations {
+            on_tx!(&mut self.inner, c => sqlx::query(
+                "INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(invoice_id)
+            .bind(amount.0)
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        }
+        Ok(true)
+    }
+
+    /// Replaces a draft journal entry's header and lines; false if it is no longer a draft.
+    pub async fn replace_journal_draft(&mut self, id: i64, d: &JournalDraft) -> Result<bool> {
+        let updated = on_tx!(&mut self.inner, c => sqlx::query(
+            "UPDATE journal_entries SET posting_date = $2, remarks = $3, updated_at = $4
+             WHERE id = $1 AND docstatus = 0",
+        )
+        .bind(id)
+        .bind(d.posting_date)
+        .bind(&d.remarks)
+        .bind(stamp())
+        .execute(&mut **c)
+        .await?
+        .rows_affected());
+        if updated == 0 {
+            return Ok(false);
+        }
+        on_tx!(&mut self.inner, c => sqlx::query("DELETE FROM journal_lines WHERE journal_id = $1")
+            .bind(id)
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        for (i, (account, party, debit, credit)) in d.lines.iter().enumerate() {
+            on_tx!(&mut self.inner, c => sqlx::query(
+                "INSERT INTO journal_lines (journal_id, idx, account_id, party_id, debit, credit)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(account)
+            .bind(party)
+            .bind(debit.0)
+            .bind(credit.0)
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        }
+        Ok(true)
+    }
+
+    /// Replaces a draft stock entry's header and lines; false if it is no longer a draft.
+    pub async fn replace_stock_entry_draft(
+        &mut self,
+        id: i64,
+        d: &StockEntryDraft,
+    ) -> Result<bool> {
+        let updated = on_tx!(&mut self.inner, c => sqlx::query(
+            "UPDATE stock_entries SET purpose = $2, posting_date = $3, remarks = $4, updated_at = $5
+             WHERE id = $1 AND docstatus = 0",
+        )
+        .bind(id)
+        .bind(d.purpose.as_str())
+        .bind(d.posting_date)
+        .bind(&d.remarks)
+        .bind(stamp())
+        .execute(&mut **c)
+        .await?
+        .rows_affected());
+        if updated == 0 {
+            return Ok(false);
+        }
+        on_tx!(&mut self.inner, c => sqlx::query("DELETE FROM stock_entry_lines WHERE entry_id = $1")
+            .bind(id)
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        for (i, l) in d.lines.iter().enumerate() {
+            on_tx!(&mut self.inner, c => sqlx::query(
+                "INSERT INTO stock_entry_lines (entry_id, idx, item_id, qty, from_warehouse_id, to_warehouse_id, rate)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(l.item_id)
+            .bind(l.qty.0)
+            .bind(l.from_warehouse_id)
+            .bind(l.to_warehouse_id)
+            .bind(l.rate.0)
+            .execute(&mut **c)
+            .await?
+            .rows_affected());
+        }
+        Ok(true)
     }
 }

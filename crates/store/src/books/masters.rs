@@ -10,6 +10,7 @@ use tenantry_domain::books::{
 use time::Date;
 
 use super::list::{Kind, ListQuery, ListSpec};
+use super::memo::Part;
 use super::stamp;
 use crate::error::{Result, StoreError};
 use crate::on_db;
@@ -286,6 +287,7 @@ impl TenantDb {
         vat_rounding: VatRounding,
         allow_negative_stock: bool,
     ) -> Result<()> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
         on_db!(self.db(), p => sqlx::query(
             "UPDATE company SET address = $1, tax_id = $2, vat_rounding = $3, allow_negative_stock = $4,
              updated_at = $5 WHERE id = 1",
@@ -303,6 +305,7 @@ impl TenantDb {
 
     /// Writes the chart from `template` if the company has no accounts yet; returns whether it did.
     pub async fn seed_chart(&self, template: ChartTemplate) -> Result<bool> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
         let accounts: &[TemplateAccount] = template.accounts();
         let t = stamp();
         macro_rules! seed {
@@ -364,6 +367,7 @@ impl TenantDb {
         start: Date,
         end: Date,
     ) -> Result<FiscalYear> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
         macro_rules! insert {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
@@ -437,6 +441,7 @@ impl TenantDb {
     }
 
     pub async fn insert_account(&self, a: &NewAccount) -> Result<Account> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
         Ok(on_db!(self.db(), p => sqlx::query_as(
             "INSERT INTO accounts (number, name, parent_id, root_type, account_type, is_group, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -455,6 +460,7 @@ impl TenantDb {
     }
 
     pub async fn insert_party(&self, kind: PartyKind, f: &PartyFields) -> Result<Party> {
+        let _forget = self.memo().forget_on_exit(Part::Parties);
         Ok(on_db!(self.db(), p => sqlx::query_as(&format!(
             "INSERT INTO parties (kind, name, email, phone, tax_id, address_line1, address_line2, city,
              postcode, country, payment_terms_days, disabled, created_at)
@@ -480,6 +486,7 @@ impl TenantDb {
     }
 
     pub async fn update_party(&self, id: i64, f: &PartyFields) -> Result<Party> {
+        let _forget = self.memo().forget_on_exit(Part::Parties);
         on_db!(self.db(), p => sqlx::query_as(&format!(
             "UPDATE parties SET name = $2, email = $3, phone = $4, tax_id = $5, address_line1 = $6,
              address_line2 = $7, city = $8, postcode = $9, country = $10, payment_terms_days = $11,
@@ -561,6 +568,7 @@ impl TenantDb {
     /// Inserts an item with its barcodes, or (with `id`) replaces a stored item's fields and
     /// barcodes, in one transaction.
     pub async fn save_item(&self, id: Option<i64>, f: &ItemFields) -> Result<Item> {
+        let _forget = self.memo().forget_on_exit(Part::Items);
         macro_rules! save {
             ($p:expr) => {{
                 let mut tx = $p.begin().await?;
@@ -673,6 +681,7 @@ impl TenantDb {
     }
 
     pub async fn insert_warehouse(&self, name: &str) -> Result<Warehouse> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
         Ok(on_db!(self.db(), p => sqlx::query_as(
             "INSERT INTO warehouses (name, created_at) VALUES ($1, $2) RETURNING id, name, disabled",
         )
@@ -703,6 +712,45 @@ impl TenantDb {
 
     pub async fn list_warehouses(&self, query: &ListQuery) -> Result<Vec<Warehouse>> {
         run_list!(self.db(), WAREHOUSE_LIST, &[], query, Warehouse)
+    }
+
+    /// Renames a warehouse or (dis)ables it; documents refer to it by id.
+    pub async fn update_warehouse(&self, id: i64, name: &str, disabled: bool) -> Result<Warehouse> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
+        on_db!(self.db(), p => sqlx::query_as(
+            "UPDATE warehouses SET name = $2, disabled = $3 WHERE id = $1 RETURNING id, name, disabled",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(disabled)
+        .fetch_optional(p)
+        .await
+        .map_err(duplicate("warehouse", name))?)
+        .ok_or_else(|| StoreError::NotFound(format!("warehouse {id}")))
+    }
+
+    /// Renames an account, changes its type or (dis)ables it; its place in the tree and its root
+    /// type stay.
+    pub async fn update_account(
+        &self,
+        id: i64,
+        name: &str,
+        account_type: AccountType,
+        disabled: bool,
+    ) -> Result<Account> {
+        let _forget = self.memo().forget_on_exit(Part::Snapshot);
+        on_db!(self.db(), p => sqlx::query_as(
+            "UPDATE accounts SET name = $2, account_type = $3, disabled = $4 WHERE id = $1
+             RETURNING id, number, name, parent_id, root_type, account_type, is_group, disabled",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(account_type.as_str())
+        .bind(disabled)
+        .fetch_optional(p)
+        .await
+        .map_err(duplicate("account", name))?)
+        .ok_or_else(|| StoreError::NotFound(format!("account {id}")))
     }
 }
 

@@ -9,12 +9,14 @@
 mod documents;
 mod list;
 mod masters;
+mod memo;
 mod posting;
 mod reports;
 
 pub use documents::*;
 pub use list::{Filter, FilterOp, FilterValue, ListQuery, OrderBy};
 pub use masters::*;
+pub use memo::{BooksMemo, BooksSnapshot};
 pub use posting::*;
 pub use reports::*;
 

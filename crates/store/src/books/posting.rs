@@ -1,17 +1,16 @@
 //! The posting transaction: everything a submit or a cancel writes happens through one
 //! [`BooksTx`], committed together or not at all.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use sqlx::{FromRow, Postgres, QueryBuilder, Sqlite, Transaction};
 use tenantry_domain::books::ids::{AccountId, ItemId, PartyId, WarehouseId};
 use tenantry_domain::books::{Amount, Posting, Quantity, StockPosition};
 use time::Date;
 
-use super::{lockable, locking, on_tx, stamp};
+use super::{on_tx, stamp};
 use crate::db::Db;
 use crate::error::Result;
+use crate::tenant_db::TenantDb;
 
 pub(crate) enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
@@ -21,6 +20,8 @@ pub(crate) enum TxInner {
 /// A write transaction on one tenant's books.
 pub struct BooksTx {
     pub(crate) inner: TxInner,
+    /// Held for the transaction's life on SQLite (see `TenantDb::write_gate`).
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// A ledger entry as stored.
@@ -80,13 +81,22 @@ pub struct Voucher<'a> {
 }
 
 impl BooksTx {
-    /// Starts a write transaction. On SQLite the writer's lock is taken at once.
-    pub async fn begin(db: &Db) -> Result<Self> {
-        let inner = match db {
-            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
-        };
-        Ok(BooksTx { inner })
+    /// Starts a write transaction. On SQLite the writer's lock is taken at once, after this
+    /// process's other writers on the same database.
+    pub async fn begin(tenant: &TenantDb) -> Result<Self> {
+        Ok(match tenant.db() {
+            Db::Sqlite(p) => {
+                let gate = tenant.write_gate().clone().lock_owned().await;
+                BooksTx {
+                    inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+                    _gate: Some(gate),
+                }
+            }
+            Db::Postgres(p) => BooksTx {
+                inner: TxInner::Postgres(p.begin().await?),
+                _gate: None,
+            },
+        })
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -110,7 +120,7 @@ impl BooksTx {
         .await?))
     }
 
-    /// Writes a document's ledger entries and adds them to the accounts' daily totals.
+    /// Writes a document's ledger entries (a trigger adds them to the accounts' daily totals).
     pub async fn post(
         &mut self,
         voucher: Voucher<'_>,
@@ -121,12 +131,6 @@ impl BooksTx {
             return Ok(());
         }
         let now = stamp();
-        let mut daily: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-        for e in entries {
-            let d = daily.entry(e.account.0).or_default();
-            d.0 += e.debit.0;
-            d.1 += e.credit.0;
-        }
         on_tx!(&mut self.inner, c => {
             let mut q = QueryBuilder::new(
                 "INSERT INTO gl_entries (posting_date, account_id, party_id, debit, credit, voucher_type,
@@ -143,18 +147,6 @@ impl BooksTx {
                     .push_bind(is_reversal)
                     .push_bind(now);
             });
-            q.build().execute(&mut **c).await?;
-            let mut q = QueryBuilder::new("INSERT INTO account_daily (account_id, day, debit, credit) ");
-            q.push_values(&daily, |mut b, (account, (debit, credit))| {
-                b.push_bind(*account)
-                    .push_bind(voucher.date)
-                    .push_bind(*debit)
-                    .push_bind(*credit);
-            });
-            q.push(
-                " ON CONFLICT (account_id, day) DO UPDATE SET debit = account_daily.debit + excluded.debit,
-                 credit = account_daily.credit + excluded.credit",
-            );
             q.build().execute(&mut **c).await?;
         });
         Ok(())
@@ -174,30 +166,17 @@ impl BooksTx {
 
     /// An item's position in a warehouse, locked until this transaction ends (on PostgreSQL; on
     /// SQLite the whole database is).
-    pub async fn lock_stock(
-        &mut self,
-        item: ItemId,
-        warehouse: WarehouseId,
-    ) -> Result<StockPosition> {
-        let postgres = self.is_postgres();
-        let row: (i64, i64, i64) = on_tx!(&mut self.inner, c => {
-            sqlx::query(
-                "INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate) VALUES ($1, $2, 0, 0, 0)
-                 ON CONFLICT (item_id, warehouse_id) DO NOTHING",
-            )
-            .bind(item.0)
-            .bind(warehouse.0)
-            .execute(&mut **c)
-            .await?;
-            sqlx::query_as(locking(
-                lockable!("SELECT qty, value, rate FROM stock_balances WHERE item_id = $1 AND warehouse_id = $2"),
-                postgres,
-            ))
-            .bind(item.0)
-            .bind(warehouse.0)
-            .fetch_one(&mut **c)
-            .await?
-        });
+    pub async fn lock_stock(&mut self, item: ItemId, warehouse: WarehouseId) -> Result<StockPosition> {
+        // One statement: a no-op update of an existing row locks it (PostgreSQL) and returns it.
+        let row: (i64, i64, i64) = on_tx!(&mut self.inner, c => sqlx::query_as(
+            "INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate) VALUES ($1, $2, 0, 0, 0)
+             ON CONFLICT (item_id, warehouse_id) DO UPDATE SET qty = stock_balances.qty
+             RETURNING qty, value, rate",
+        )
+        .bind(item.0)
+        .bind(warehouse.0)
+        .fetch_one(&mut **c)
+        .await?);
         Ok(StockPosition {
             qty: Quantity(row.0),
             value: Amount(row.1),
@@ -205,7 +184,7 @@ impl BooksTx {
         })
     }
 
-    /// Records a stock movement: the ledger row and the position it leaves.
+    /// Records a stock movement: the ledger row, which leaves its position as the balance.
     pub async fn move_stock(
         &mut self,
         voucher: Voucher<'_>,
@@ -217,16 +196,7 @@ impl BooksTx {
     ) -> Result<()> {
         let now = stamp();
         on_tx!(&mut self.inner, c => {
-            sqlx::query(
-                "UPDATE stock_balances SET qty = $3, value = $4, rate = $5 WHERE item_id = $1 AND warehouse_id = $2",
-            )
-            .bind(item.0)
-            .bind(warehouse.0)
-            .bind(after.qty.0)
-            .bind(after.value.0)
-            .bind(after.rate.0)
-            .execute(&mut **c)
-            .await?;
+            // A trigger sets the position's balance from the row.
             sqlx::query(
                 "INSERT INTO stock_ledger (posting_date, item_id, warehouse_id, qty_change, value_change,
                  qty_after, value_after, valuation_rate, voucher_type, voucher_no, created_at)

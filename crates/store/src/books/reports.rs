@@ -37,11 +37,18 @@ pub struct LedgerLine {
     pub voucher_type: String,
     pub voucher_no: String,
     pub is_reversal: bool,
+    /// `customer` or `supplier` when the line names a party.
+    pub party_kind: Option<String>,
+    /// Whether the line's voucher has been cancelled (its reversal posted): true on the original
+    /// lines and on the reversal's, as ERPNext marks both.
+    pub is_cancelled: bool,
 }
 
 /// What the general ledger is asked for.
 #[derive(Debug, Clone, Default)]
 pub struct LedgerQuery {
+    /// One ledger line by its id.
+    pub id: Option<i64>,
     pub account_id: Option<i64>,
     pub party_id: Option<i64>,
     pub voucher_no: Option<String>,
@@ -137,6 +144,9 @@ impl TenantDb {
     pub async fn ledger_lines(&self, q: &LedgerQuery) -> Result<(Vec<LedgerLine>, i64)> {
         macro_rules! conditions {
             ($b:expr) => {{
+                if let Some(id) = q.id {
+                    $b.push(" AND g.id = ").push_bind(id);
+                }
                 if let Some(a) = q.account_id {
                     $b.push(" AND g.account_id = ").push_bind(a);
                 }
@@ -157,7 +167,9 @@ impl TenantDb {
         Ok(on_db!(self.db(), p => {
             let mut b = QueryBuilder::new(
                 "SELECT g.id, g.posting_date, g.account_id, a.name AS account_name, g.party_id, pa.name AS party_name,
-                 g.debit, g.credit, g.voucher_type, g.voucher_no, g.is_reversal
+                 g.debit, g.credit, g.voucher_type, g.voucher_no, g.is_reversal, pa.kind AS party_kind,
+                 EXISTS (SELECT 1 FROM gl_entries r WHERE r.voucher_type = g.voucher_type
+                   AND r.voucher_no = g.voucher_no AND r.is_reversal) AS is_cancelled
                  FROM gl_entries g JOIN accounts a ON a.id = g.account_id
                  LEFT JOIN parties pa ON pa.id = g.party_id WHERE 1 = 1",
             );
@@ -208,6 +220,25 @@ impl TenantDb {
         .bind(kind.as_str())
         .fetch_all(p)
         .await?))
+    }
+
+    /// What is outstanding on submitted invoices of `kind`, and how much of it is past due on
+    /// `today`.
+    pub async fn outstanding_summary(
+        &self,
+        kind: InvoiceKind,
+        today: Date,
+    ) -> Result<(Amount, Amount)> {
+        let (total, overdue): (i64, i64) = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(outstanding), 0) AS BIGINT),
+             CAST(COALESCE(SUM(CASE WHEN due_date < $2 AND outstanding > 0 THEN outstanding ELSE 0 END), 0) AS BIGINT)
+             FROM invoices WHERE kind = $1 AND docstatus = 1 AND outstanding <> 0",
+        )
+        .bind(kind.as_str())
+        .bind(today)
+        .fetch_one(p)
+        .await?);
+        Ok((Amount(total), Amount(overdue)))
     }
 
     /// Every item's stock per warehouse (positions that have ever moved).

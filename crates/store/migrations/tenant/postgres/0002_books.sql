@@ -264,3 +264,32 @@ CREATE TRIGGER gl_entries_are_never_changed BEFORE UPDATE OR DELETE ON gl_entrie
     FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change();
 CREATE TRIGGER stock_ledger_is_never_changed BEFORE UPDATE OR DELETE ON stock_ledger
     FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change();
+
+-- Each entry adds itself to its account's daily totals, in the statement that inserts it: the
+-- totals the reports read cannot drift from the ledger.
+CREATE FUNCTION add_to_daily_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO account_daily (account_id, day, debit, credit)
+    VALUES (NEW.account_id, NEW.posting_date, NEW.debit, NEW.credit)
+    ON CONFLICT (account_id, day) DO UPDATE SET debit = account_daily.debit + excluded.debit,
+        credit = account_daily.credit + excluded.credit;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER gl_entries_add_to_daily_totals AFTER INSERT ON gl_entries
+    FOR EACH ROW EXECUTE FUNCTION add_to_daily_totals();
+
+-- Each stock movement leaves its position as the balance, in the statement that records it.
+CREATE FUNCTION set_stock_balance() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate)
+    VALUES (NEW.item_id, NEW.warehouse_id, NEW.qty_after, NEW.value_after, NEW.valuation_rate)
+    ON CONFLICT (item_id, warehouse_id) DO UPDATE SET qty = excluded.qty, value = excluded.value,
+        rate = excluded.rate;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER stock_ledger_sets_balance AFTER INSERT ON stock_ledger
+    FOR EACH ROW EXECUTE FUNCTION set_stock_balance();

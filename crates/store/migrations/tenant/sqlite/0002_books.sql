@@ -226,6 +226,16 @@ CREATE INDEX gl_entries_party_date ON gl_entries (party_id, posting_date);
 CREATE INDEX gl_entries_voucher ON gl_entries (voucher_type, voucher_no);
 CREATE INDEX gl_entries_date ON gl_entries (posting_date);
 
+-- Each entry adds itself to its account's daily totals, in the statement that inserts it: the
+-- totals the reports read cannot drift from the ledger.
+CREATE TRIGGER gl_entries_add_to_daily_totals AFTER INSERT ON gl_entries
+BEGIN
+    INSERT INTO account_daily (account_id, day, debit, credit)
+    VALUES (NEW.account_id, NEW.posting_date, NEW.debit, NEW.credit)
+    ON CONFLICT (account_id, day) DO UPDATE SET debit = account_daily.debit + excluded.debit,
+        credit = account_daily.credit + excluded.credit;
+END;
+
 CREATE TRIGGER gl_entries_are_never_changed BEFORE UPDATE ON gl_entries
 BEGIN SELECT RAISE(ABORT, 'posted ledger entries are never changed'); END;
 CREATE TRIGGER gl_entries_are_never_removed BEFORE DELETE ON gl_entries
@@ -256,6 +266,15 @@ CREATE TABLE stock_ledger (
 );
 CREATE INDEX stock_ledger_item ON stock_ledger (item_id, warehouse_id, id);
 CREATE INDEX stock_ledger_voucher ON stock_ledger (voucher_type, voucher_no);
+
+-- Each stock movement leaves its position as the balance, in the statement that records it.
+CREATE TRIGGER stock_ledger_sets_balance AFTER INSERT ON stock_ledger
+BEGIN
+    INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate)
+    VALUES (NEW.item_id, NEW.warehouse_id, NEW.qty_after, NEW.value_after, NEW.valuation_rate)
+    ON CONFLICT (item_id, warehouse_id) DO UPDATE SET qty = excluded.qty, value = excluded.value,
+        rate = excluded.rate;
+END;
 
 CREATE TRIGGER stock_ledger_is_never_changed BEFORE UPDATE ON stock_ledger
 BEGIN SELECT RAISE(ABORT, 'posted stock entries are never changed'); END;
