@@ -135,6 +135,24 @@ pub struct AccountInput {
     pub is_group: bool,
 }
 
+/// What may change in an account: its name, its type, and whether it is in use. Its number,
+/// place in the tree and root type stay, so that what was posted keeps its meaning.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountUpdate {
+    pub name: String,
+    pub account_type: AccountType,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// A warehouse's name and whether it is in use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WarehouseInput {
+    pub name: String,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct FiscalYearInput {
     pub name: String,
@@ -280,6 +298,40 @@ impl Books {
 
     pub async fn list_warehouses(&self, query: &ListQuery) -> Result<Vec<Warehouse>> {
         Ok(self.db.list_warehouses(query).await?)
+    }
+
+    pub async fn update_warehouse(&self, name: &str, input: &WarehouseInput) -> Result<Warehouse> {
+        let existing = self.warehouse(name).await?;
+        let new_name = clean_text("name", &input.name, 140, true)?;
+        Ok(self
+            .db
+            .update_warehouse(existing.id, &new_name, input.disabled)
+            .await?)
+    }
+
+    /// Renames an account, changes its type or (dis)ables it. A group's type stays "other"; a
+    /// name may not be another account's name or number.
+    pub async fn update_account(&self, name: &str, input: &AccountUpdate) -> Result<Account> {
+        let existing = self.account(name).await?;
+        let new_name = clean_text("name", &input.name, 140, true)?;
+        if let Some(other) = self.db.account_named(&new_name).await? {
+            if other.id != existing.id {
+                return Err(ErpError::Duplicate(format!(
+                    "{new_name:?} already names account {} {}",
+                    other.number, other.name
+                )));
+            }
+        }
+        if existing.is_group && input.account_type != existing.account_type {
+            return Err(invalid(format!(
+                "{:?} is a group; only ledger accounts have a type",
+                existing.name
+            )));
+        }
+        Ok(self
+            .db
+            .update_account(existing.id, &new_name, input.account_type, input.disabled)
+            .await?)
     }
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {

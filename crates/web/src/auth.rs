@@ -254,8 +254,9 @@ pub fn forbidden(parts: &Parts) -> Response {
 }
 
 /// Checks the CSRF token of a state-changing request made with a session cookie: the form field
-/// `csrf` (checked by the form handlers) or the `X-CSRF-Token` header (checked here for JSON).
-/// Token and API-key callers carry no ambient credential, so they need none.
+/// `csrf` (checked by the form handlers) or the `X-CSRF-Token` header (checked here for JSON;
+/// Frappe clients send it as `X-Frappe-CSRF-Token`). Token and API-key callers carry no ambient
+/// credential, so they need none.
 fn csrf_ok_for_json(parts: &Parts, session: &SessionRecord) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
@@ -263,6 +264,7 @@ fn csrf_ok_for_json(parts: &Parts, session: &SessionRecord) -> bool {
     parts
         .headers
         .get("x-csrf-token")
+        .or_else(|| parts.headers.get("x-frappe-csrf-token"))
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| {
             tenantry_auth::constant_time_eq(t.as_bytes(), session.csrf_token.as_bytes())
