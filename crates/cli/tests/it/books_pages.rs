@@ -397,6 +397,17 @@ both_backends!(
         }
         let created = admin.post("/books/warehouses", &[("name", "Van")]).await;
         assert_eq!(created.status, 303, "{}", created.body);
+        let edit = admin.get("/books/warehouses/Van/edit").await;
+        assert_eq!(edit.status, 200);
+        let renamed = admin
+            .post(
+                "/books/warehouses/Van",
+                &[("name", "Van (old)"), ("disabled", "1")],
+            )
+            .await;
+        assert_eq!(renamed.status, 303, "{}", renamed.body);
+        let list = admin.get("/books/warehouses?status=disabled").await;
+        assert!(list.body.contains("Van (old)") && !list.body.contains(">Stores<"));
 
         // Purchase: 10 × £5.00 = 50.00, VAT 10.00, total 60.00.
         let draft = admin
@@ -1105,6 +1116,34 @@ both_backends!(
             .await
             .body
             .contains("Card Fees"));
+        assert_eq!(manager.get("/books/accounts/7950/edit").await.status, 403);
+        let refused = manager
+            .post(
+                "/books/accounts/7950",
+                &[("name", "Renamed"), ("account_type", "other")],
+            )
+            .await;
+        assert_eq!(refused.status, 403);
+        let renamed = admin
+            .post(
+                "/books/accounts/7950",
+                &[("name", "Card Processing Fees"), ("account_type", "other")],
+            )
+            .await;
+        assert_eq!(renamed.status, 303, "{}", renamed.body);
+        assert!(admin
+            .get("/books/accounts?q=card")
+            .await
+            .body
+            .contains("Card Processing Fees"));
+        let clash = admin
+            .post(
+                "/books/accounts/7950",
+                &[("name", "Bank Charges"), ("account_type", "other")],
+            )
+            .await;
+        assert_eq!(clash.status, 409, "{}", clash.body);
+        assert!(clash.body.contains("role=\"alert\""));
         let made = admin
             .post(
                 "/books/fiscal-years",

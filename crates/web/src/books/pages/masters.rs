@@ -7,7 +7,9 @@ use axum::routing::get;
 use axum::Router;
 use tenantry_domain::books::{AccountType, RootType, VatCategory, VatRounding};
 use tenantry_domain::Permission;
-use tenantry_erp::masters::{AccountInput, FiscalYearInput, ItemInput, PartyInput};
+use tenantry_erp::masters::{
+    AccountInput, AccountUpdate, FiscalYearInput, ItemInput, PartyInput, WarehouseInput,
+};
 use tenantry_erp::settings::SettingsInput;
 use tenantry_store::books::{Account, FilterOp, FilterValue, Item, ListQuery, Party, PartyKind};
 
@@ -67,6 +69,16 @@ pub fn router() -> Router<AppState> {
             get(warehouse_list).post(warehouse_create),
         )
         .route("/books/warehouses/new", get(warehouse_new))
+        .route(
+            "/books/warehouses/{name}",
+            axum::routing::post(warehouse_update),
+        )
+        .route("/books/warehouses/{name}/edit", get(warehouse_edit))
+        .route(
+            "/books/accounts/{number}",
+            axum::routing::post(account_update),
+        )
+        .route("/books/accounts/{number}/edit", get(account_edit))
         .route("/books/accounts", get(account_tree).post(account_create))
         .route("/books/accounts/new", get(account_new))
         .route(
@@ -711,20 +723,28 @@ async fn warehouse_list(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) 
         .await
         .map_err(fail)?;
     let more = take_page(&mut rows);
+    let can_edit = c.can(Permission::ErpCreateAny);
     let rows: Vec<Row> = rows
         .iter()
         .map(|w| {
-            Row::from(vec![
+            let mut cells = vec![
                 Cell::link(
                     &w.name,
                     format!("/books/stock-balance?warehouse={}", seg(&w.name)),
                 ),
                 Cell::text(enabled_text(w.disabled)),
-            ])
+            ];
+            if can_edit {
+                cells.push(Cell::link(
+                    "Edit",
+                    format!("/books/warehouses/{}/edit", seg(&w.name)),
+                ));
+            }
+            Row::from(cells)
         })
         .collect();
     let mut actions = Vec::new();
-    if c.can(Permission::ErpCreateAny) {
+    if can_edit {
         actions.push(Link::new("New warehouse", "/books/warehouses/new"));
     }
     Ok(render(
@@ -737,7 +757,14 @@ async fn warehouse_list(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) 
             filters: vec![search_field(&q, "Search"), status],
             error: None,
             tables: vec![TableView::new(
-                headers(&["Name", "Status"], &[]),
+                headers(
+                    if can_edit {
+                        &["Name", "Status", ""]
+                    } else {
+                        &["Name", "Status"]
+                    },
+                    &[],
+                ),
                 rows,
                 "No warehouses match.",
             )],
@@ -748,16 +775,32 @@ async fn warehouse_list(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) 
 
 async fn warehouse_form(
     c: &BooksCaller,
+    existing: Option<&str>,
     v: &FormData,
     error: Option<String>,
 ) -> Result<FormPage, axum::response::Response> {
+    let mut fields = vec![Field::text("name", "Name", v.get("name")).required()];
+    let (title, action) = match existing {
+        Some(name) => {
+            fields.push(Field::checkbox(
+                "disabled",
+                "Disabled (no new documents)",
+                v.has("disabled"),
+            ));
+            (
+                format!("Edit {name}"),
+                format!("/books/warehouses/{}", seg(name)),
+            )
+        }
+        None => ("New warehouse".to_owned(), "/books/warehouses".to_owned()),
+    };
     Ok(FormPage {
         l: Layout::load(c, "stock").await?,
-        title: "New warehouse".into(),
-        action: "/books/warehouses".into(),
+        title,
+        action,
         back: "/books/warehouses".into(),
         error,
-        fields: vec![Field::text("name", "Name", v.get("name")).required()],
+        fields,
         lines: None,
         datalists: Vec::new(),
         submit_label: "Save",
@@ -768,21 +811,60 @@ async fn warehouse_new(c: BooksCaller) -> Page {
     c.require(Permission::ErpCreateAny)?;
     Ok(render(
         StatusCode::OK,
-        &warehouse_form(&c, &FormData::default(), None).await?,
+        &warehouse_form(&c, None, &FormData::default(), None).await?,
     ))
 }
 
-async fn warehouse_create(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) -> Page {
-    let f = FormData(f);
+async fn warehouse_edit(c: BooksCaller, Path(name): Path<String>) -> Page {
+    c.require(Permission::ErpCreateAny)?;
+    let w = c.books.warehouse(&name).await.map_err(fail)?;
+    let mut v = FormData::default();
+    v.push("name", &w.name);
+    if w.disabled {
+        v.push("disabled", "1");
+    }
+    Ok(render(
+        StatusCode::OK,
+        &warehouse_form(&c, Some(&w.name), &v, None).await?,
+    ))
+}
+
+async fn warehouse_save(c: BooksCaller, existing: Option<String>, f: FormData) -> Page {
     check_csrf(&c, &f)?;
     c.require(Permission::ErpCreateAny)?;
-    match refused(c.books.create_warehouse(f.get("name")).await)? {
+    let written = match &existing {
+        None => c.books.create_warehouse(f.get("name")).await,
+        Some(name) => {
+            c.books
+                .update_warehouse(
+                    name,
+                    &WarehouseInput {
+                        name: f.get("name").into(),
+                        disabled: f.has("disabled"),
+                    },
+                )
+                .await
+        }
+    };
+    match refused(written)? {
         Ok(_) => Ok(see("/books/warehouses")),
         Err((status, message)) => Ok(render(
             status,
-            &warehouse_form(&c, &f, Some(message)).await?,
+            &warehouse_form(&c, existing.as_deref(), &f, Some(message)).await?,
         )),
     }
+}
+
+async fn warehouse_create(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) -> Page {
+    warehouse_save(c, None, FormData(f)).await
+}
+
+async fn warehouse_update(
+    c: BooksCaller,
+    Path(name): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Page {
+    warehouse_save(c, Some(name), FormData(f)).await
 }
 
 // ---- the chart of accounts ----
@@ -835,6 +917,7 @@ async fn account_tree(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) ->
     let accounts = c.books.accounts().await.map_err(fail)?;
     let search = q.get("q").trim().to_lowercase();
     let root = RootType::parse(q.get("root")).ok();
+    let can_edit = c.can(Permission::ErpConfigure);
     let rows: Vec<Row> = tree(&accounts)
         .into_iter()
         .filter(|(a, _)| root.is_none_or(|r| a.root_type == r))
@@ -853,7 +936,14 @@ async fn account_tree(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) ->
                 name = Cell::text(&a.name).class(&format!("depth-{} group", depth.min(6)));
             }
             Row::from(vec![
-                Cell::text(&a.number),
+                if can_edit {
+                    Cell::link(
+                        &a.number,
+                        format!("/books/accounts/{}/edit", seg(&a.number)),
+                    )
+                } else {
+                    Cell::text(&a.number)
+                },
                 name,
                 Cell::text(a.root_type.title()),
                 Cell::text(words(a.account_type.as_str())),
@@ -863,7 +953,7 @@ async fn account_tree(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) ->
         })
         .collect();
     let mut actions = Vec::new();
-    if c.can(Permission::ErpConfigure) {
+    if can_edit {
         actions.push(Link::new("New account", "/books/accounts/new"));
     }
     actions.push(Link::secondary("Fiscal years", "/books/fiscal-years"));
@@ -988,6 +1078,89 @@ async fn account_create(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) ->
     match result {
         Ok(_) => Ok(see("/books/accounts")),
         Err((status, message)) => Ok(render(status, &account_form(&c, &f, Some(message)).await?)),
+    }
+}
+
+fn account_types() -> Vec<(String, String)> {
+    AccountType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_owned(), words(t.as_str())))
+        .collect()
+}
+
+/// An account's name, type and whether it is in use; its number, place and root type stay.
+async fn account_edit_form(
+    c: &BooksCaller,
+    number: &str,
+    v: &FormData,
+    error: Option<String>,
+) -> Result<FormPage, axum::response::Response> {
+    Ok(FormPage {
+        l: Layout::load(c, "accounts").await?,
+        title: format!("Edit account {number}"),
+        action: format!("/books/accounts/{}", seg(number)),
+        back: "/books/accounts".into(),
+        error,
+        fields: vec![
+            Field::text("name", "Name", v.get("name")).required(),
+            Field::select(
+                "account_type",
+                "Type",
+                v.get("account_type"),
+                account_types(),
+            ),
+            Field::checkbox("disabled", "Disabled (no new postings)", v.has("disabled")),
+        ],
+        lines: None,
+        datalists: Vec::new(),
+        submit_label: "Save",
+    })
+}
+
+async fn account_edit(c: BooksCaller, Path(number): Path<String>) -> Page {
+    c.require(Permission::ErpConfigure)?;
+    let a = c.books.account(&number).await.map_err(fail)?;
+    let mut v = FormData::default();
+    v.push("name", &a.name);
+    v.push("account_type", a.account_type.as_str());
+    if a.disabled {
+        v.push("disabled", "1");
+    }
+    Ok(render(
+        StatusCode::OK,
+        &account_edit_form(&c, &a.number, &v, None).await?,
+    ))
+}
+
+async fn account_update(
+    c: BooksCaller,
+    Path(number): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Page {
+    let f = FormData(f);
+    check_csrf(&c, &f)?;
+    c.require(Permission::ErpConfigure)?;
+    let result = match AccountType::parse(f.get("account_type")) {
+        Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, e.message)),
+        Ok(account_type) => refused(
+            c.books
+                .update_account(
+                    &number,
+                    &AccountUpdate {
+                        name: f.get("name").into(),
+                        account_type,
+                        disabled: f.has("disabled"),
+                    },
+                )
+                .await,
+        )?,
+    };
+    match result {
+        Ok(_) => Ok(see("/books/accounts")),
+        Err((status, message)) => Ok(render(
+            status,
+            &account_edit_form(&c, &number, &f, Some(message)).await?,
+        )),
     }
 }
 
