@@ -191,6 +191,15 @@ async function walk() {
     if (!/,Total,,217\.50,217\.50,0\.00/.test(text)) fail(`the trial balance does not balance at 217.50:\n${text}`);
   });
 
+  await step('the chart of accounts and the VAT return', async () => {
+    await page.goto(`${client}/books/accounts`);
+    await expectText('Chart of accounts', 'Trade Debtors', 'VAT on Sales', 'New account');
+    await screenshot('chart-of-accounts');
+    await page.goto(`${client}/books/reports/vat-return`);
+    await expectText('VAT due on sales and other outputs', '17.50', 'Net VAT to pay');
+    await screenshot('vat-return');
+  });
+
   await step('the sales list finds it', async () => {
     await page.goto(`${client}/books/sales-invoices`);
     await page.locator('input[name="q"]').fill('dickson');

@@ -764,6 +764,30 @@ both_backends!(
             }
         }
         assert!(viewer.get("/books").await.body.contains("Sales invoices"));
+        // Lists come a page at a time.
+        let db = books_db(&app, &c).await;
+        for n in 1..=30 {
+            db.insert_party(
+                PartyKind::Customer,
+                &tenantry_store::books::PartyFields {
+                    name: format!("Bulk {n:02}"),
+                    payment_terms_days: 30,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let first = viewer.get("/books/customers").await;
+        assert!(first.body.contains("Bulk 25") && !first.body.contains("Bulk 26"));
+        assert!(first.body.contains("href=\"/books/customers?page=2\""));
+        assert!(!first.body.contains("rel=\"prev\""));
+        let second = viewer.get("/books/customers?page=2").await;
+        assert!(second.body.contains("Bulk 26") && second.body.contains("Dickson Supplies"));
+        assert!(!second.body.contains("Bulk 25<"));
+        assert!(second.body.contains("rel=\"prev\"") && !second.body.contains("rel=\"next\""));
+        let found = viewer.get("/books/customers?q=bulk%201").await;
+        assert!(found.body.contains("Bulk 19") && !found.body.contains("Bulk 20"));
         // Two widgets at 12.50: 25.00 and 5.00 VAT.
         assert!(viewer.get(&sale).await.body.contains("30.00"));
         let pdf = viewer.get(&format!("{sale}/pdf")).await;
@@ -891,7 +915,7 @@ both_backends!(
                 .await
                 .unwrap()
                 .len(),
-            1
+            31
         );
         assert_eq!(
             db.list_parties(PartyKind::Supplier, &all())
