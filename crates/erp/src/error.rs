@@ -27,6 +27,9 @@ impl From<StoreError> for ErpError {
             StoreError::Conflict(m) => ErpError::Duplicate(m),
             StoreError::Invalid(m) => ErpError::Invalid(m),
             StoreError::NotFound(m) => ErpError::NotFound(m),
+            other if other.is_invalid_text() => ErpError::Invalid(
+                "the text holds a character that cannot be stored (such as NUL)".into(),
+            ),
             other => ErpError::Store(other),
         }
     }

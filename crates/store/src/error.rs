@@ -43,6 +43,13 @@ impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
+
+    /// Whether the database refused text it cannot hold (PostgreSQL: a NUL character, or bytes
+    /// that are not valid in its encoding): bad input, not a failure.
+    pub fn is_invalid_text(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("22021" | "22P05")))
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

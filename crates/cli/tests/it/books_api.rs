@@ -1069,6 +1069,23 @@ both_backends!(books_api_refuses_bad_input, |app: TestApp| async move {
     }
     let (s, _) = api.get("/api/v1/customers/Nobody").await;
     assert_eq!(s, 404);
+    // Text no database can hold (a NUL) is bad input on both backends, never a server error.
+    for path in [
+        "/api/v1/customers/Acme%00Retail",
+        "/api/v1/customers?search=%00",
+        "/api/v1/customers?filters=%5B%5B%22name%22%2C%22%3D%22%2C%22a%5Cu0000b%22%5D%5D",
+        "/api/v1/reports/general-ledger?account=a%00b",
+    ] {
+        let (s, v) = api.get(path).await;
+        assert!(s < 500, "{path}: {s} {v}");
+    }
+    for body in [
+        json!({"party": "Acme\u{0}Retail", "items": [{"item_code": "SVC", "qty": 1}]}),
+        json!({"party": "Acme Retail", "items": [{"item_code": "S\u{0}VC", "qty": 1}]}),
+    ] {
+        let (s, v) = api.post("/api/v1/sales-invoices", body).await;
+        assert!((400..500).contains(&s), "{s} {v}");
+    }
     let (s, _) = api.get("/api/v1/items/barcode/000").await;
     assert_eq!(s, 404);
 

@@ -1000,6 +1000,29 @@ both_backends!(
             let r = f.get(&format!("/api/resource/GL%20Entry?{query}")).await;
             assert_eq!(r.status, 417, "{query}: {}", r.text);
         }
+        // Text no database can hold (a NUL) is bad input on both backends, never a server error.
+        for path in [
+            "/api/resource/Customer/Acme%00Retail".to_owned(),
+            format!(
+                "/api/resource/Customer?filters={}",
+                enc(r#"[["name","=","a\u0000b"]]"#)
+            ),
+            format!(
+                "/api/resource/GL%20Entry?filters={}",
+                enc(r#"{"account": "a\u0000b"}"#)
+            ),
+        ] {
+            let r = f.get(&path).await;
+            assert!(r.status < 500, "{path}: {} {}", r.status, r.text);
+        }
+        let r = f
+        .req(
+            Method::POST,
+            "/api/resource/Sales%20Invoice",
+            Some(&json!({"customer": "Acme\u{0}Retail", "items": [{"item_code": "SVC", "qty": 1}]})),
+        )
+        .await;
+        assert_eq!(r.status, 417, "{}", r.text);
         // Re-submitting a submitted document is a no-op, as ERPNext's update after submit is.
         let r = f
             .req(

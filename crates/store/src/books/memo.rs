@@ -140,7 +140,14 @@ impl TenantDb {
 }
 
 /// The error of a cached read, which every caller that waited on it shares: the original when
-/// this caller holds the only reference, otherwise reported as the database being unavailable.
+/// this caller holds the only reference, otherwise reported as the database being unavailable
+/// (text the database cannot hold stays bad input).
 fn unshare(e: Arc<StoreError>) -> StoreError {
-    Arc::try_unwrap(e).unwrap_or_else(StoreError::TenantUnavailable)
+    match Arc::try_unwrap(e) {
+        Ok(e) => e,
+        Err(shared) if shared.is_invalid_text() => StoreError::Invalid(
+            "the text holds a character that cannot be stored (such as NUL)".into(),
+        ),
+        Err(shared) => StoreError::TenantUnavailable(shared),
+    }
 }
