@@ -698,6 +698,50 @@ both_backends!(
         assert!(list.body.contains(&format!("PAY-{year}-00001")));
         let list = admin.get("/books/items?type=service").await;
         assert!(list.body.contains("CONSULT") && !list.body.contains("WIDGET"));
+
+        // A credit note for one widget, from the invoice's "Credit note": 12.50 + 2.50 VAT off.
+        assert!(admin.get(&sale).await.body.contains(">Credit note<"));
+        let form = admin
+            .get(&format!(
+                "/books/sales-invoices/new?return_against={number}"
+            ))
+            .await;
+        assert_eq!(form.status, 200);
+        assert!(form
+            .body
+            .contains(&format!("New credit note against {number}")));
+        assert!(form.body.contains("name=\"is_return\" value=\"1\""));
+        let draft = admin
+            .post(
+                "/books/sales-invoices",
+                &[
+                    ("party", "Dickson Supplies"),
+                    ("is_return", "1"),
+                    ("return_against", &number),
+                    ("line_item", "WIDGET"),
+                    ("line_description", ""),
+                    ("line_qty", "1"),
+                    ("line_rate", "12.50"),
+                    ("line_vat", "standard"),
+                    ("line_warehouse", "Stores"),
+                ],
+            )
+            .await;
+        assert_eq!(draft.status, 303, "{}", draft.body);
+        let credited = admin
+            .post(&format!("{}/submit", draft.location()), &[])
+            .await;
+        assert_eq!(credited.status, 303, "{}", credited.body);
+        assert_eq!(
+            credited.location(),
+            format!("/books/sales-invoices/SINV-{year}-00002")
+        );
+        let note = admin.get(&credited.location()).await;
+        assert!(note.body.contains("Credit note SINV-") && note.body.contains("-15.00"));
+        let page = admin.get(&sale).await;
+        assert!(page.body.contains("225.00"), "{}", page.body);
+        let pdf = admin.get(&format!("{}/pdf", credited.location())).await;
+        assert!(String::from_utf8_lossy(&pdf.bytes).contains("(CREDIT NOTE)"));
     }
 );
 
