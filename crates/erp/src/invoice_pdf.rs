@@ -1092,6 +1092,72 @@ mod tests {
         assert!(!has("DRAFT"));
     }
 
+    /// The cross-reference table points at each object, and `startxref` at the table: what a
+    /// reader needs to open the file.
+    #[test]
+    fn the_cross_reference_table_points_at_every_object() {
+        let pdf = render(&view(40));
+        let text = String::from_utf8_lossy(&pdf).into_owned();
+        let at = text.rfind("startxref").unwrap();
+        let offset: usize = text[at + 9..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            pdf[offset..].starts_with(b"xref"),
+            "startxref points at the table"
+        );
+        let table = String::from_utf8_lossy(&pdf[offset..]).into_owned();
+        let mut lines = table.lines().skip(1);
+        let header: Vec<usize> = lines
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (first, count) = (header[0], header[1]);
+        assert!(count > 5);
+        for (i, entry) in lines.take(count).enumerate() {
+            let fields: Vec<&str> = entry.split_whitespace().collect();
+            if fields[2] != "n" {
+                continue;
+            }
+            let object_at: usize = fields[0].parse().unwrap();
+            let expected = format!("{} 0 obj", first + i);
+            assert!(
+                pdf[object_at..].starts_with(expected.as_bytes()),
+                "object {} is where the table says",
+                first + i
+            );
+        }
+    }
+
+    /// Where poppler's pdftotext is installed (Debian's poppler-utils), it reads the text back
+    /// as a reader would; elsewhere this says so and checks nothing more.
+    #[test]
+    fn pdftotext_reads_it_where_installed() {
+        let file =
+            std::env::temp_dir().join(format!("tenantry-invoice-{}.pdf", std::process::id()));
+        std::fs::write(&file, render(&view(2))).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output();
+        let _ = std::fs::remove_file(&file);
+        match out {
+            Err(_) => eprintln!("pdftotext is not installed: skipped"),
+            Ok(out) => {
+                assert!(out.status.success());
+                let text = String::from_utf8_lossy(&out.stdout);
+                for expected in ["SINV-2026-00042", "Café Übel & Söhne", "£30.00", "£36.00"] {
+                    assert!(text.contains(expected), "{expected:?} not in {text}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn long_invoices_run_over_pages_and_drafts_are_stamped() {
         let mut v = view(120);
