@@ -308,7 +308,12 @@ async fn list(kind: DocKind, c: BooksCaller, q: FormData) -> Page {
                         Cell::text(i.posting_date.to_string()),
                         Cell::text(i.due_date.to_string()),
                         Cell::num(i.grand_total),
-                        Cell::num(i.outstanding),
+                        // Only a submitted invoice owes anything.
+                        Cell::num(if i.docstatus == Docstatus::Submitted {
+                            i.outstanding.to_string()
+                        } else {
+                            String::new()
+                        }),
                         Cell::text(status.label()),
                     ])
                 })
