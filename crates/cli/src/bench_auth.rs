@@ -154,11 +154,13 @@ pub async fn auth(args: AuthArgs) -> anyhow::Result<()> {
     // 4. Logins while other requests are served.
     let running = Arc::new(AtomicBool::new(true));
     let logins_done = Arc::new(AtomicUsize::new(0));
+    let logins_failed = Arc::new(AtomicUsize::new(0));
     let mut hashers = tokio::task::JoinSet::new();
     for _ in 0..args.logins {
         let identity = identity.clone();
         let running = running.clone();
         let logins_done = logins_done.clone();
+        let logins_failed = logins_failed.clone();
         hashers.spawn(async move {
             while running.load(Ordering::Relaxed) {
                 let ok = identity
@@ -174,6 +176,8 @@ pub async fn auth(args: AuthArgs) -> anyhow::Result<()> {
                     .is_ok();
                 if ok {
                     logins_done.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    logins_failed.fetch_add(1, Ordering::Relaxed);
                 }
             }
         });
@@ -181,6 +185,7 @@ pub async fn auth(args: AuthArgs) -> anyhow::Result<()> {
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut latencies = Vec::new();
     let started = Instant::now();
+    let done_before = logins_done.load(Ordering::Relaxed);
     while started.elapsed() < Duration::from_secs(args.duration) {
         let req = hyper::Request::get(format!("http://{addr}/api/user/profile"))
             .header(hyper::header::HOST, "portal.localhost")
@@ -196,11 +201,18 @@ pub async fn auth(args: AuthArgs) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // Only the logins that finished within the measured time count: those still hashing when it
+    // ends finish afterwards.
     let elapsed = started.elapsed();
+    let done = logins_done.load(Ordering::Relaxed) - done_before;
     running.store(false, Ordering::Relaxed);
     while hashers.join_next().await.is_some() {}
+    let failed = logins_failed.load(Ordering::Relaxed);
+    if failed > 0 {
+        anyhow::bail!("{failed} logins failed during the login phase");
+    }
     latencies.sort();
-    let logins = logins_done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64();
+    let logins = done as f64 / elapsed.as_secs_f64();
     println!(
         "password logins ({} at once): {logins:.1}/s ({:.1}/s per core); meanwhile {} profile requests: p50 {:.1} ms, p99 {:.1} ms",
         args.logins,
