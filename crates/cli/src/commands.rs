@@ -263,6 +263,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            command: BenchCommand::Books(args),
+        } => {
+            init_logging(&config, "warn");
+            crate::bench_books::books(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
             command: BenchCommand::Auth(args),
         } => {
             init_logging(&config, "warn");

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_auth;
+mod bench_books;
 mod commands;
 mod output;
 
@@ -216,6 +217,9 @@ enum BenchCommand {
     Provision(bench::ProvisionArgs),
     /// Time token verification, authenticated reads under load (wrk), and password logins.
     Auth(bench_auth::AuthArgs),
+    /// Submit invoices on one client and over several, per backend, and time the reports over
+    /// a ledger of a million entries.
+    Books(bench_books::BooksArgs),
 }
 
 fn main() -> ExitCode {

@@ -269,6 +269,9 @@ pub struct Summary {
     unread_notifications: i64,
     /// Shown to those who manage users.
     active_members: Option<i64>,
+    /// The client's sales, receivables, recent invoices and best sellers, from its own books;
+    /// absent if they cannot be read just now.
+    books: Option<crate::books::Glance>,
 }
 
 #[utoipa::path(get, path = "/api/dashboard/summary", tag = "portal",
@@ -313,6 +316,7 @@ pub async fn summary(State(state): State<AppState>, u: PortalUser) -> ApiResult<
             .collect(),
         unread_notifications: unread,
         active_members: members,
+        books: crate::books::glance(&state, &tenant).await,
     }))
 }
 

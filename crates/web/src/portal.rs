@@ -830,6 +830,7 @@ struct DashboardPage {
     unread: i64,
     notifications: Vec<NotificationView>,
     activity: Vec<ActivityView>,
+    books: Option<crate::books::Glance>,
     csrf: String,
     staff: bool,
     user_email: String,
@@ -868,6 +869,7 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
+    let books = crate::books::glance(&state, &tenant).await;
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -902,6 +904,7 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
                     at: crate::pages::display_time(a.created_at),
                 })
                 .collect(),
+            books,
             csrf: u.session.csrf_token.clone(),
             staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
             user_email: u.user.email.clone(),
@@ -1023,6 +1026,8 @@ struct TenantHome {
     user_email: String,
     role: &'static str,
     services: Vec<&'static str>,
+    /// Whether the caller may open the books.
+    books: bool,
     csrf: String,
 }
 
@@ -1053,10 +1058,12 @@ async fn tenant_home(
         user_email: String::new(),
         role: "",
         services: Vec::new(),
+        books: false,
         csrf: String::new(),
     };
     if let Some(u) = member {
         page.signed_in = true;
+        page.books = u.access.role.can(tenantry_domain::Permission::ErpRead);
         page.user_email = u.user.email.clone();
         page.role = u.access.role.as_str();
         page.services = u

@@ -11,7 +11,10 @@ use crate::host::CurrentTenant;
 
 pub async fn refuse_writes_when_suspended(req: Request, next: Next) -> Response {
     // Signing in and out writes nothing of the client's.
-    let signing = matches!(req.uri().path(), "/login" | "/logout" | "/mfa");
+    let signing = matches!(
+        req.uri().path(),
+        "/login" | "/logout" | "/mfa" | "/api/method/login" | "/api/method/logout"
+    );
     let read_only =
         signing || matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !read_only {

@@ -12,7 +12,7 @@ both_backends!(
             let out = app.cli(&["migrate"]);
             assert!(out.status.success(), "{}", stderr(&out));
             assert!(
-                stdout(&out).contains("2 client database(s) at v1, 0 failed"),
+                stdout(&out).contains("2 client database(s) at v2, 0 failed"),
                 "{}",
                 stdout(&out)
             );

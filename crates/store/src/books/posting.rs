@@ -166,7 +166,11 @@ impl BooksTx {
 
     /// An item's position in a warehouse, locked until this transaction ends (on PostgreSQL; on
     /// SQLite the whole database is).
-    pub async fn lock_stock(&mut self, item: ItemId, warehouse: WarehouseId) -> Result<StockPosition> {
+    pub async fn lock_stock(
+        &mut self,
+        item: ItemId,
+        warehouse: WarehouseId,
+    ) -> Result<StockPosition> {
         // One statement: a no-op update of an existing row locks it (PostgreSQL) and returns it.
         let row: (i64, i64, i64) = on_tx!(&mut self.inner, c => sqlx::query_as(
             "INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate) VALUES ($1, $2, 0, 0, 0)

@@ -64,7 +64,9 @@ impl FromRequestParts<AppState> for BooksCaller {
 }
 
 impl BooksCaller {
-    /// Refuses (403) unless the caller's role holds `permission`.
+    /// Refuses (403) unless the caller's role holds `permission`. The refusal is the response
+    /// itself, so that handlers answer it with `?`.
+    #[allow(clippy::result_large_err)]
     pub fn require(&self, permission: Permission) -> Result<(), Response> {
         if self.user.access.role.can(permission) {
             return Ok(());
@@ -91,6 +93,102 @@ impl BooksCaller {
     /// Who is recorded as a document's author.
     pub fn author(&self) -> &str {
         self.user.user.email.as_str()
+    }
+}
+
+/// The figures the portal dashboard shows for a client, read from its own database. `None`
+/// (and a logged warning) when its books cannot be read just now: the dashboard still shows the
+/// rest.
+pub async fn glance(state: &AppState, tenant: &TenantRecord) -> Option<Glance> {
+    let read = async {
+        let db = state.platform.pools().get(tenant).await?;
+        let d = Books::new(db).dashboard(today()).await?;
+        Ok::<_, tenantry_platform::PlatformError>(d)
+    };
+    match read.await {
+        Ok(d) => Some(Glance::from(d)),
+        Err(e) => {
+            tracing::warn!(tenant = %tenant.subdomain.as_str(), error = %e, "dashboard figures unavailable");
+            None
+        }
+    }
+}
+
+/// A span's sales in one figure, amounts as exact decimal strings.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SalesFigure {
+    pub invoices: i64,
+    pub net: String,
+    pub gross: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RecentInvoiceView {
+    pub name: String,
+    pub customer: String,
+    pub posting_date: String,
+    pub grand_total: String,
+    pub outstanding: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TopItemView {
+    pub item_code: String,
+    pub item_name: String,
+    pub qty: String,
+    pub net: String,
+}
+
+/// The client's business at a glance: sales, what customers owe, recent invoices, best sellers
+/// (the last 30 days).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Glance {
+    pub sales_today: SalesFigure,
+    pub sales_7_days: SalesFigure,
+    pub sales_30_days: SalesFigure,
+    pub receivables_outstanding: String,
+    pub receivables_overdue: String,
+    pub recent_invoices: Vec<RecentInvoiceView>,
+    pub top_items: Vec<TopItemView>,
+}
+
+impl From<tenantry_erp::reports::Dashboard> for Glance {
+    fn from(d: tenantry_erp::reports::Dashboard) -> Self {
+        let figure = |s: tenantry_store::books::SalesSum| SalesFigure {
+            invoices: s.invoices,
+            net: s.net.to_string(),
+            gross: s.gross.to_string(),
+        };
+        Glance {
+            sales_today: figure(d.sales_today),
+            sales_7_days: figure(d.sales_7_days),
+            sales_30_days: figure(d.sales_30_days),
+            receivables_outstanding: d.receivables_outstanding.to_string(),
+            receivables_overdue: d.receivables_overdue.to_string(),
+            recent_invoices: d
+                .recent_invoices
+                .into_iter()
+                .map(|i| RecentInvoiceView {
+                    name: i.name,
+                    customer: i.customer,
+                    posting_date: i.posting_date.to_string(),
+                    grand_total: i.grand_total.to_string(),
+                    outstanding: i.outstanding.to_string(),
+                    status: i.status.label().to_owned(),
+                })
+                .collect(),
+            top_items: d
+                .top_items
+                .into_iter()
+                .map(|i| TopItemView {
+                    item_code: i.item_code,
+                    item_name: i.item_name,
+                    qty: i.qty.to_string(),
+                    net: i.net.to_string(),
+                })
+                .collect(),
+        }
     }
 }
 
