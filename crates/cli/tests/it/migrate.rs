@@ -81,7 +81,7 @@ both_backends!(
             .iter()
             .find(|t| t["subdomain"] == "janes-bakery")
             .unwrap();
-        assert_eq!(janes["result"]["Ok"], 1);
+        assert_eq!(janes["result"]["Ok"], 2);
         if app.backend == Backend::Sqlite {
             // Migrating never creates a missing database behind the operator's back.
             assert!(!app.sqlite_file(&broken.db_name).exists());
