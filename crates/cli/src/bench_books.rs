@@ -116,7 +116,7 @@ where
         reports(&books[0], args, today).await?;
     }
     for b in books {
-        b.db().db().close().await;
+        b.db().close().await;
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use tenantry_domain::books::{
     Amount, Docstatus, InvoiceKind, InvoiceStatus, Quantity, StockPosition, VatCategory,
 };
 use tenantry_store::books::{
-    BookSettings, DocTable, Invoice, InvoiceDraft, InvoiceLine, LineDraft, ListQuery, PartyKind,
-    PostedAs, Voucher,
+    BookSettings, DocTable, Invoice, InvoiceDraft, InvoiceLine, LedgerWrite, LineDraft, ListQuery,
+    PartyKind, PostedAs, StoredInvoice, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::{Date, Duration};
@@ -117,21 +117,14 @@ impl Books {
         // holding one.
         let prepared = self.prepare_invoice(kind, input, author, today).await?;
         let mut tx = BooksTx::begin(&self.db).await?;
-        let id = if submit {
-            insert_submitted_in(
-                &mut tx,
-                &prepared.draft,
-                &prepared.stocked,
-                &prepared.codes,
-                &prepared.settings,
-                &prepared.accounts,
-            )
-            .await?
+        let posted = if submit {
+            Some(post_new_invoice(&mut tx, &prepared).await?)
         } else {
-            tx.insert_invoice(&prepared.draft, None).await?
+            None
         };
+        let stored = tx.insert_invoice(&prepared.draft, posted.as_ref()).await?;
         tx.commit().await?;
-        self.invoice_doc_by_id(id, today).await
+        Ok(prepared.written(stored, posted.as_ref(), today))
     }
 
     /// Replaces a draft's content.
@@ -311,8 +304,7 @@ impl Books {
 
         let snapshot = self.db.books_snapshot().await?;
         let mut lines = Vec::with_capacity(input.items.len());
-        let mut stocked = Vec::with_capacity(input.items.len());
-        let mut codes = Vec::with_capacity(input.items.len());
+        let mut items = Vec::with_capacity(input.items.len());
         for (i, l) in input.items.iter().enumerate() {
             let n = i + 1;
             let code = l.item_code.trim();
@@ -394,8 +386,11 @@ impl Books {
                 (InvoiceKind::Purchase, false) => accounts.expense,
             };
             let description = clean_text("description", &l.description, 500, false)?;
-            stocked.push(item.is_stock);
-            codes.push(item.code.clone());
+            items.push(LineItem {
+                code: item.code.clone(),
+                name: item.name.clone(),
+                is_stock: item.is_stock,
+            });
             lines.push(LineDraft {
                 item_id: item.id,
                 description: if description.is_empty() {
@@ -440,6 +435,7 @@ impl Books {
                 )));
             }
         }
+        let return_against = original.as_ref().map(Invoice::name);
         let draft = InvoiceDraft {
             kind,
             party_id: party.id,
@@ -456,8 +452,9 @@ impl Books {
         };
         Ok(Prepared {
             draft,
-            stocked,
-            codes,
+            party_name: party.name,
+            return_against,
+            items,
             settings,
             accounts,
         })
@@ -486,11 +483,82 @@ fn not_a_draft(inv: &Invoice) -> ErpError {
 /// An invoice checked and worked out, with what was read to do it.
 struct Prepared {
     draft: InvoiceDraft,
-    /// Per line: whether its item is stocked, and its code.
-    stocked: Vec<bool>,
-    codes: Vec<String>,
+    party_name: String,
+    /// The name of the invoice a credit note credits.
+    return_against: Option<String>,
+    /// Per line, its item.
+    items: Vec<LineItem>,
     settings: BookSettings,
     accounts: DefaultAccounts,
+}
+
+struct LineItem {
+    code: String,
+    name: String,
+    is_stock: bool,
+}
+
+impl Prepared {
+    /// The invoice as just written: what reading it back would give, without the reads.
+    fn written(self, stored: StoredInvoice, posted: Option<&PostedAs>, today: Date) -> InvoiceDoc {
+        let d = self.draft;
+        let invoice = Invoice {
+            id: stored.id,
+            kind: d.kind,
+            number: posted.map(|p| p.number.clone()),
+            docstatus: if posted.is_some() {
+                Docstatus::Submitted
+            } else {
+                Docstatus::Draft
+            },
+            party_id: d.party_id,
+            party_name: self.party_name,
+            posting_date: d.posting_date,
+            due_date: d.due_date,
+            is_return: d.is_return,
+            return_against_id: d.return_against_id,
+            return_against: self.return_against,
+            net_total: d.net_total,
+            vat_total: d.vat_total,
+            grand_total: d.grand_total,
+            outstanding: posted.map_or(d.grand_total, |p| p.outstanding),
+            credited: false,
+            remarks: d.remarks,
+            created_by: d.created_by,
+            created_at: stored.created_at,
+            updated_at: stored.created_at,
+        };
+        let lines = d
+            .lines
+            .into_iter()
+            .zip(self.items)
+            .zip(stored.line_ids)
+            .enumerate()
+            .map(|(i, ((l, item), id))| InvoiceLine {
+                id,
+                idx: i as i64 + 1,
+                item_id: l.item_id,
+                item_code: item.code,
+                item_name: item.name,
+                is_stock: item.is_stock,
+                description: l.description,
+                qty: l.qty,
+                rate: l.rate,
+                net: l.net,
+                vat_category: l.vat_category,
+                vat: l.vat,
+                account_id: l.account_id,
+                warehouse_id: l.warehouse_id,
+                cost: posted.and_then(|p| p.costs.get(i).copied().flatten().map(|c| c.0)),
+            })
+            .collect();
+        InvoiceDoc {
+            name: invoice.name(),
+            status: status_of(&invoice, today),
+            invoice,
+            lines,
+        }
+    }
 }
 
 /// What posting needs to know of an invoice, whether read back from a stored draft or taken
@@ -514,14 +582,6 @@ struct LineToPost {
     net: Amount,
     vat: Amount,
     account_id: i64,
-}
-
-/// What posting produced: the number, each line's cost at valuation (stocked sales lines), and
-/// the outstanding amount the invoice starts with.
-struct Posted {
-    number: String,
-    costs: Vec<Option<Amount>>,
-    outstanding: Amount,
 }
 
 /// Posts a stored draft inside `tx`.
@@ -561,6 +621,7 @@ pub(crate) async fn submit_invoice_in(
             .collect(),
     };
     let posted = post_invoice(tx, &to_post, settings, accounts).await?;
+    tx.write_ledger(&posted.ledger).await?;
     for (l, cost) in lines.iter().zip(&posted.costs) {
         if let Some(cost) = cost {
             tx.set_line_cost(l.id, *cost).await?;
@@ -578,16 +639,10 @@ pub(crate) async fn submit_invoice_in(
     Ok(())
 }
 
-/// Writes a new invoice already submitted, inside `tx`: posted first, then stored with its
-/// number, costs and outstanding amount, so nothing is written twice.
-async fn insert_submitted_in(
-    tx: &mut BooksTx,
-    draft: &InvoiceDraft,
-    item_stocked: &[bool],
-    item_codes: &[String],
-    settings: &BookSettings,
-    accounts: &DefaultAccounts,
-) -> Result<i64> {
+/// Posts a new invoice inside `tx`, before it is stored: what it is stored with (number, costs,
+/// outstanding amount) and its ledger write, which [`BooksTx::insert_invoice`] sends with it.
+async fn post_new_invoice(tx: &mut BooksTx, prepared: &Prepared) -> Result<PostedAs> {
+    let draft = &prepared.draft;
     let to_post = ToPost {
         kind: draft.kind,
         party_id: draft.party_id,
@@ -597,12 +652,13 @@ async fn insert_submitted_in(
         lines: draft
             .lines
             .iter()
+            .zip(&prepared.items)
             .enumerate()
-            .map(|(i, l)| LineToPost {
+            .map(|(i, (l, item))| LineToPost {
                 idx: i as i64 + 1,
                 item_id: l.item_id,
-                item_code: item_codes[i].clone(),
-                is_stock: item_stocked[i],
+                item_code: item.code.clone(),
+                is_stock: item.is_stock,
                 warehouse_id: l.warehouse_id,
                 qty: l.qty,
                 net: l.net,
@@ -611,27 +667,17 @@ async fn insert_submitted_in(
             })
             .collect(),
     };
-    let posted = post_invoice(tx, &to_post, settings, accounts).await?;
-    Ok(tx
-        .insert_invoice(
-            draft,
-            Some(&PostedAs {
-                number: posted.number,
-                outstanding: posted.outstanding,
-                costs: posted.costs,
-            }),
-        )
-        .await?)
+    post_invoice(tx, &to_post, &prepared.settings, &prepared.accounts).await
 }
 
-/// Numbers an invoice, moves its stock, posts its ledger entries and, for a credit note,
-/// settles the invoice it credits.
+/// Numbers an invoice, works out its stock movements and ledger entries (to be written by the
+/// caller) and, for a credit note, settles the invoice it credits.
 async fn post_invoice(
     tx: &mut BooksTx,
     inv: &ToPost,
     settings: &BookSettings,
     accounts: &DefaultAccounts,
-) -> Result<Posted> {
+) -> Result<PostedAs> {
     let doc = inv.kind.document();
     let original = match inv.return_against_id {
         Some(o) => {
@@ -652,24 +698,36 @@ async fn post_invoice(
     };
     let n = tx.next_number(&doc.series(inv.posting_date)).await?;
     let number = doc.number(inv.posting_date, n);
-    let voucher = Voucher {
-        doctype: doc.doctype(),
-        number: &number,
-        date: inv.posting_date,
-    };
+    let mut ledger = LedgerWrite::new(
+        Voucher {
+            doctype: doc.doctype(),
+            number: number.clone(),
+            date: inv.posting_date,
+        },
+        false,
+    );
     let lines = &inv.lines;
 
-    // Stock, in a fixed (item, warehouse) order so that concurrent posts lock rows alike.
-    let mut stock_cost: Vec<Option<Amount>> = vec![None; lines.len()];
+    // Stock, moved in a fixed (item, warehouse) order.
+    let stock_key = |l: &LineToPost| {
+        l.warehouse_id
+            .filter(|_| l.is_stock)
+            .map(|w| (ItemId(l.item_id), WarehouseId(w)))
+    };
     let mut order: Vec<usize> = (0..lines.len())
-        .filter(|i| lines[*i].is_stock && lines[*i].warehouse_id.is_some())
+        .filter(|i| stock_key(&lines[*i]).is_some())
         .collect();
-    order.sort_by_key(|i| (lines[*i].item_id, lines[*i].warehouse_id));
+    order.sort_by_key(|i| stock_key(&lines[*i]));
+    let keys: Vec<_> = lines.iter().filter_map(stock_key).collect();
+    let mut stock = tx.lock_stock(&keys).await?;
+    let mut stock_cost: Vec<Option<Amount>> = vec![None; lines.len()];
     for i in order {
         let l = &lines[i];
-        let item = ItemId(l.item_id);
-        let warehouse = WarehouseId(l.warehouse_id.unwrap_or_default());
-        let mut pos = tx.lock_stock(item, warehouse).await?;
+        let (item, warehouse) = (
+            ItemId(l.item_id),
+            WarehouseId(l.warehouse_id.unwrap_or_default()),
+        );
+        let pos = stock.position(item, warehouse)?;
         let (qty_change, value_change) = match inv.kind {
             InvoiceKind::Sales if !l.qty.is_negative() => {
                 let cost = pos
@@ -681,7 +739,7 @@ async fn post_invoice(
             InvoiceKind::Sales => {
                 // Goods come back at the cost they left at on the credited invoice.
                 let back = l.qty.abs();
-                let cost = return_cost(&original_lines, l.item_id, back, &pos);
+                let cost = return_cost(&original_lines, l.item_id, back, pos);
                 pos.receive(back, cost);
                 stock_cost[i] = Some(-cost);
                 (back, cost)
@@ -698,8 +756,7 @@ async fn post_invoice(
                 (l.qty, l.net)
             }
         };
-        tx.move_stock(voucher, item, warehouse, qty_change, value_change, &pos)
-            .await?;
+        ledger.move_stock(item, warehouse, qty_change, value_change, *pos);
     }
 
     let posting_lines: Vec<PostingLine> = lines
@@ -735,7 +792,7 @@ async fn post_invoice(
             },
         )?,
     };
-    tx.post(voucher, &entries, false).await?;
+    ledger.post(entries);
     let mut outstanding = inv.grand_total;
     if let Some(o) = original {
         // The credit first reduces what is still owed on the original; the rest stays on the
@@ -754,10 +811,11 @@ async fn post_invoice(
         }
         outstanding = inv.grand_total + settled;
     }
-    Ok(Posted {
+    Ok(PostedAs {
         number,
         costs: stock_cost,
         outstanding,
+        ledger,
     })
 }
 
@@ -817,7 +875,7 @@ pub(crate) async fn cancel_invoice_in(
     let number = inv.name();
     let voucher = Voucher {
         doctype: inv.kind.document().doctype(),
-        number: &number,
+        number: number.clone(),
         date: inv.posting_date,
     };
     reverse_postings(tx, voucher, settings).await?;
@@ -837,33 +895,26 @@ pub(crate) async fn cancel_invoice_in(
 /// Posts the reversal of every ledger and stock entry a voucher made.
 pub(crate) async fn reverse_postings(
     tx: &mut BooksTx,
-    voucher: Voucher<'_>,
+    voucher: Voucher,
     settings: &BookSettings,
 ) -> Result<()> {
-    let entries: Vec<_> = tx
-        .entries_of(voucher.doctype, voucher.number)
-        .await?
-        .iter()
-        .map(|e| e.posting().reversed())
-        .collect();
-    tx.post(voucher, &entries, true).await?;
-    let mut moves = tx.stock_moves_of(voucher.doctype, voucher.number).await?;
+    let entries = tx.entries_of(voucher.doctype, &voucher.number).await?;
+    let mut moves = tx.stock_moves_of(voucher.doctype, &voucher.number).await?;
     moves.sort_by_key(|m| (m.item_id, m.warehouse_id, m.id));
+    let keys: Vec<_> = moves
+        .iter()
+        .map(|m| (ItemId(m.item_id), WarehouseId(m.warehouse_id)))
+        .collect();
+    let mut stock = tx.lock_stock(&keys).await?;
+    let mut ledger = LedgerWrite::new(voucher, true);
+    ledger.post(entries.iter().map(|e| e.posting().reversed()));
     for m in moves {
-        let item = ItemId(m.item_id);
-        let warehouse = WarehouseId(m.warehouse_id);
-        let mut pos = tx.lock_stock(item, warehouse).await?;
+        let (item, warehouse) = (ItemId(m.item_id), WarehouseId(m.warehouse_id));
+        let pos = stock.position(item, warehouse)?;
         pos.undo(m.qty_change, m.value_change, settings.allow_negative_stock)
-            .map_err(|e| invalid(format!("cannot cancel {}: {e}", voucher.number)))?;
-        tx.move_stock(
-            voucher,
-            item,
-            warehouse,
-            -m.qty_change,
-            -m.value_change,
-            &pos,
-        )
-        .await?;
+            .map_err(|e| invalid(format!("cannot cancel {}: {e}", ledger.voucher.number)))?;
+        ledger.move_stock(item, warehouse, -m.qty_change, -m.value_change, *pos);
     }
+    tx.write_ledger(&ledger).await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{AccountId, PartyId};
 use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Posting};
 use tenantry_store::books::{
-    DocTable, JournalDraft, JournalEntry, JournalLine, ListQuery, PartyKind, Voucher,
+    DocTable, JournalDraft, JournalEntry, JournalLine, LedgerWrite, ListQuery, PartyKind, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::Date;
@@ -127,7 +127,7 @@ impl Books {
             &mut tx,
             Voucher {
                 doctype: DocumentKind::JournalEntry.doctype(),
-                number: &number,
+                number: number.clone(),
                 date: locked.posting_date,
             },
             &settings,
@@ -268,16 +268,16 @@ async fn submit_journal_in(tx: &mut BooksTx, id: i64) -> Result<()> {
     let doc = DocumentKind::JournalEntry;
     let n = tx.next_number(&doc.series(j.posting_date)).await?;
     let number = doc.number(j.posting_date, n);
-    tx.post(
+    let mut ledger = LedgerWrite::new(
         Voucher {
             doctype: doc.doctype(),
-            number: &number,
+            number: number.clone(),
             date: j.posting_date,
         },
-        &entries,
         false,
-    )
-    .await?;
+    );
+    ledger.post(entries);
+    tx.write_ledger(&ledger).await?;
     if !tx
         .mark_submitted(DocTable::JournalEntries, id, &number)
         .await?

@@ -8,7 +8,7 @@ use tenantry_domain::books::{
     posting, Amount, Docstatus, DocumentKind, InvoiceKind, PaymentDirection,
 };
 use tenantry_store::books::{
-    Allocation, DocTable, ListQuery, PartyKind, Payment, PaymentDraft, Voucher,
+    Allocation, DocTable, LedgerWrite, ListQuery, PartyKind, Payment, PaymentDraft, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::Date;
@@ -149,7 +149,7 @@ impl Books {
         let number = locked.name();
         let voucher = Voucher {
             doctype: DocumentKind::Payment.doctype(),
-            number: &number,
+            number: number.clone(),
             date: locked.posting_date,
         };
         reverse_postings(&mut tx, voucher, &settings).await?;
@@ -347,16 +347,16 @@ async fn submit_payment_in(
         p.amount,
         p.direction == PaymentDirection::Receive,
     )?;
-    tx.post(
+    let mut ledger = LedgerWrite::new(
         Voucher {
             doctype: doc.doctype(),
-            number: &number,
+            number: number.clone(),
             date: p.posting_date,
         },
-        &entries,
         false,
-    )
-    .await?;
+    );
+    ledger.post(entries);
+    tx.write_ledger(&ledger).await?;
     if !tx.mark_submitted(DocTable::Payments, id, &number).await? {
         return Err(ErpError::State(format!(
             "{} is no longer a draft",

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{ItemId, WarehouseId};
 use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Quantity};
 use tenantry_store::books::{
-    BookSettings, DocTable, ListQuery, StockBalance, StockEntry, StockEntryDraft, StockEntryLine,
-    StockLineDraft, StockPurpose, Voucher,
+    BookSettings, DocTable, LedgerWrite, ListQuery, StockBalance, StockEntry, StockEntryDraft,
+    StockEntryLine, StockLineDraft, StockPurpose, Voucher,
 };
 use tenantry_store::BooksTx;
 use time::Date;
@@ -130,7 +130,7 @@ impl Books {
             &mut tx,
             Voucher {
                 doctype: DocumentKind::StockEntry.doctype(),
-                number: &number,
+                number: number.clone(),
                 date: locked.posting_date,
             },
             &settings,
@@ -296,39 +296,46 @@ async fn submit_stock_entry_in(
     let doc = DocumentKind::StockEntry;
     let n = tx.next_number(&doc.series(e.posting_date)).await?;
     let number = doc.number(e.posting_date, n);
-    let voucher = Voucher {
-        doctype: doc.doctype(),
-        number: &number,
-        date: e.posting_date,
-    };
+    let mut ledger = LedgerWrite::new(
+        Voucher {
+            doctype: doc.doctype(),
+            number: number.clone(),
+            date: e.posting_date,
+        },
+        false,
+    );
     let mut lines = tx.stock_entry_lines(id).await?;
     lines.sort_by_key(|l| (l.item_id, l.from_warehouse_id, l.to_warehouse_id, l.idx));
+    let keys: Vec<_> = lines
+        .iter()
+        .flat_map(|l| {
+            [l.from_warehouse_id, l.to_warehouse_id]
+                .into_iter()
+                .flatten()
+                .map(|w| (ItemId(l.item_id), WarehouseId(w)))
+        })
+        .collect();
+    let mut stock = tx.lock_stock(&keys).await?;
     let mut adjustment = Amount::ZERO;
     for l in &lines {
         let item = ItemId(l.item_id);
-        if let (Some(a), Some(b)) = (l.from_warehouse_id, l.to_warehouse_id) {
-            // Both positions of a transfer, locked in one order whichever way goods move.
-            tx.lock_stock(item, WarehouseId(a.min(b))).await?;
-            tx.lock_stock(item, WarehouseId(a.max(b))).await?;
-        }
         let mut value = Amount::ZERO;
         if let Some(from) = l.from_warehouse_id {
             let w = WarehouseId(from);
-            let mut pos = tx.lock_stock(item, w).await?;
+            let pos = stock.position(item, w)?;
             value = pos
                 .issue(l.qty, settings.allow_negative_stock)
                 .map_err(|err| invalid(format!("line {}: {} — {err}", l.idx, l.item_code)))?;
-            tx.move_stock(voucher, item, w, -l.qty, -value, &pos)
-                .await?;
+            ledger.move_stock(item, w, -l.qty, -value, *pos);
         }
         if let Some(to) = l.to_warehouse_id {
             let w = WarehouseId(to);
             if l.from_warehouse_id.is_none() {
                 value = Amount::of(l.qty, l.rate);
             }
-            let mut pos = tx.lock_stock(item, w).await?;
+            let pos = stock.position(item, w)?;
             pos.receive(l.qty, value);
-            tx.move_stock(voucher, item, w, l.qty, value, &pos).await?;
+            ledger.move_stock(item, w, l.qty, value, *pos);
         }
         match e.purpose {
             StockPurpose::Receipt => adjustment += value,
@@ -338,10 +345,13 @@ async fn submit_stock_entry_in(
         tx.set_stock_line_value(l.id, value).await?;
     }
     if !adjustment.is_zero() {
-        let entries =
-            posting::stock_adjustment(accounts.stock, accounts.stock_adjustment, adjustment)?;
-        tx.post(voucher, &entries, false).await?;
+        ledger.post(posting::stock_adjustment(
+            accounts.stock,
+            accounts.stock_adjustment,
+            adjustment,
+        )?);
     }
+    tx.write_ledger(&ledger).await?;
     if !tx
         .mark_submitted(DocTable::StockEntries, id, &number)
         .await?

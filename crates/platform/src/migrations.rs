@@ -84,6 +84,6 @@ async fn seed_existing(
         .await
         .map_err(|e| e.to_string())?;
     let seeded = crate::provisioning::seed_tenant(&db, t.name.as_str()).await;
-    db.db().close().await;
+    db.close().await;
     seeded.map_err(|e| e.to_string())
 }

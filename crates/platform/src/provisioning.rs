@@ -230,7 +230,7 @@ pub async fn provision_with_faults(
                     .await?;
                 // A UK practice's clients: pounds, and the fiscal year the tax year suggests.
                 let seeded = seed_tenant(&db, tenant.name.as_str()).await;
-                db.db().close().await;
+                db.close().await;
                 seeded?;
             }
             Step::AdminUser => {

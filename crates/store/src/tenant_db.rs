@@ -1,6 +1,10 @@
 //! A connection to one tenant's own database.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde::Serialize;
+use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
@@ -16,11 +20,12 @@ use crate::on_db;
 /// the reads each posting needs (settings, accounts, items, parties) are not repeated per
 /// document.
 #[derive(Clone, Debug)]
-pub struct TenantDb(
-    Db,
-    std::sync::Arc<crate::books::BooksMemo>,
-    std::sync::Arc<tokio::sync::Mutex<()>>,
-);
+pub struct TenantDb {
+    db: Db,
+    memo: Arc<crate::books::BooksMemo>,
+    /// The pool the books' postings write through (see [`TenantDb::writer`]).
+    writer: Db,
+}
 
 #[derive(Clone, Debug, Serialize, FromRow)]
 pub struct Company {
@@ -34,30 +39,50 @@ pub struct Company {
 
 impl TenantDb {
     pub fn new(db: Db) -> Self {
-        Self(
+        let writer = match &db {
+            Db::Sqlite(pool) => Db::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(0)
+                    .idle_timeout(Some(Duration::from_secs(60)))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+            Db::Postgres(_) => db.clone(),
+        };
+        Self {
             db,
-            std::sync::Arc::new(crate::books::BooksMemo::new()),
-            std::sync::Arc::new(tokio::sync::Mutex::new(())),
-        )
+            memo: Arc::new(crate::books::BooksMemo::new()),
+            writer,
+        }
     }
 
-    /// On SQLite, the queue this process's writers wait in before taking the database's write
-    /// lock: waiting here wakes a writer the moment the previous one commits, where SQLite's busy
-    /// handler would sleep in steps of milliseconds.
-    pub(crate) fn write_gate(&self) -> &std::sync::Arc<tokio::sync::Mutex<()>> {
-        &self.2
+    /// The pool postings write through: on PostgreSQL the tenant's pool; on SQLite a pool of
+    /// one connection. SQLite lets one writer at a time in; queueing for this connection wakes
+    /// the next writer the moment the previous one commits (SQLite's busy handler would sleep in
+    /// steps of milliseconds), and a connection that alone writes keeps its page cache across
+    /// transactions, where one that follows another connection's write must reread what
+    /// changed.
+    pub(crate) fn writer(&self) -> &Db {
+        &self.writer
     }
 
     pub(crate) fn memo(&self) -> &crate::books::BooksMemo {
-        &self.1
+        &self.memo
     }
 
     pub fn db(&self) -> &Db {
-        &self.0
+        &self.db
+    }
+
+    /// Closes the tenant's connections, the writer's too.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.db.close().await;
     }
 
     pub async fn company(&self) -> Result<Option<Company>> {
-        Ok(on_db!(&self.0, p => sqlx::query_as(
+        Ok(on_db!(&self.db, p => sqlx::query_as(
             "SELECT name, currency, country, fiscal_year_start_month, created_at FROM company WHERE id = 1",
         )
         .fetch_optional(p)
@@ -74,7 +99,7 @@ impl TenantDb {
         fiscal_year_start_month: i64,
     ) -> Result<()> {
         let t = now();
-        on_db!(&self.0, p => sqlx::query(
+        on_db!(&self.db, p => sqlx::query(
             "INSERT INTO company (id, name, currency, country, fiscal_year_start_month, created_at, updated_at)
              VALUES (1, $1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
         )
@@ -91,7 +116,7 @@ impl TenantDb {
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(
-            on_db!(&self.0, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            on_db!(&self.db, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(p)
             .await?),
@@ -99,7 +124,7 @@ impl TenantDb {
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        on_db!(&self.0, p => sqlx::query(
+        on_db!(&self.db, p => sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )

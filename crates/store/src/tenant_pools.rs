@@ -48,7 +48,7 @@ impl TenantPools {
                 // out a closed pool.
                 tracing::debug!(tenant = %id, ?cause, "closing tenant pool");
                 if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                    handle.spawn(async move { tenant.db().close().await });
+                    handle.spawn(async move { tenant.close().await });
                 }
             })
             .build();
@@ -102,7 +102,7 @@ impl TenantPools {
     /// Closes and forgets a tenant's pool (before its database is dropped or moved).
     pub async fn evict(&self, id: TenantId) {
         if let Some(tenant) = self.cache.remove(&id).await {
-            tenant.db().close().await;
+            tenant.close().await;
         }
     }
 

@@ -21,7 +21,7 @@ use tenantry_erp::reports::Period;
 use tenantry_store::books::{LedgerQuery, ListQuery, PartyKind};
 use time::Duration;
 
-use crate::support::{Backend, Fixture};
+use crate::support::{assert_returned_as_stored, Backend, Fixture};
 
 const ITEMS: [&str; 4] = ["WIDGET", "GADGET", "SERVICE", "FEE"];
 
@@ -136,6 +136,7 @@ async fn apply(
                 .await
             {
                 Ok(doc) => {
+                    assert_returned_as_stored(&f.books, *kind, &doc, f.today).await;
                     docs.push((*kind, doc.name));
                     true
                 }
@@ -246,6 +247,7 @@ async fn apply(
                 .await
             {
                 Ok(doc) => {
+                    assert_returned_as_stored(&f.books, kind, &doc, f.today).await;
                     docs.push((kind, doc.name));
                     true
                 }

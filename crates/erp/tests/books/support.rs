@@ -163,7 +163,8 @@ impl Fixture {
         lines: &[(&str, &str, &str)],
         submit: bool,
     ) -> tenantry_erp::Result<tenantry_erp::invoices::InvoiceDoc> {
-        self.books
+        let doc = self
+            .books
             .create_invoice(
                 kind,
                 &invoice_input(party, lines),
@@ -171,8 +172,26 @@ impl Fixture {
                 submit,
                 self.today,
             )
-            .await
+            .await?;
+        assert_returned_as_stored(&self.books, kind, &doc, self.today).await;
+        Ok(doc)
     }
+}
+
+/// A created invoice is returned as written, not read back: it must be what a read gives.
+pub async fn assert_returned_as_stored(
+    books: &Books,
+    kind: InvoiceKind,
+    doc: &tenantry_erp::invoices::InvoiceDoc,
+    today: Date,
+) {
+    let stored = books.invoice_doc(kind, &doc.name, today).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(doc).unwrap(),
+        serde_json::to_value(&stored).unwrap(),
+        "{} as returned by create_invoice and as read back",
+        doc.name
+    );
 }
 
 pub fn invoice_input(party: &str, lines: &[(&str, &str, &str)]) -> InvoiceInput {

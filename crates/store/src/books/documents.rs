@@ -10,7 +10,7 @@ use time::Date;
 
 use super::list::{Kind, ListQuery, ListSpec};
 use super::masters::run_list;
-use super::posting::BooksTx;
+use super::posting::{close_part, open_part, push_ledger_write, BooksTx, LedgerWrite};
 use super::{lockable, locking, on_tx, stamp};
 use crate::error::{Result, StoreError};
 use crate::on_db;
@@ -125,6 +125,51 @@ pub struct PostedAs {
     pub outstanding: Amount,
     /// Per line, its cost at valuation (stocked sales lines).
     pub costs: Vec<Option<Amount>>,
+    /// Its stock movements and ledger entries, written with it.
+    pub ledger: LedgerWrite,
+}
+
+/// A new invoice as written: its id, its lines' ids in line order, and its timestamp.
+#[derive(Debug, Clone)]
+pub struct StoredInvoice {
+    pub id: i64,
+    pub line_ids: Vec<i64>,
+    pub created_at: i64,
+}
+
+/// Reads the rows `… RETURNING invoice_id, idx, id` gave back.
+fn stored_invoice(mut rows: Vec<(i64, i64, i64)>, created_at: i64) -> Result<StoredInvoice> {
+    rows.sort_by_key(|r| r.1);
+    let id = rows
+        .first()
+        .map(|r| r.0)
+        .ok_or_else(|| StoreError::Corrupt("an invoice was written without lines".into()))?;
+    Ok(StoredInvoice {
+        id,
+        line_ids: rows.into_iter().map(|r| r.2).collect(),
+        created_at,
+    })
+}
+
+/// Pushes `VALUES (…), (…)` of invoice lines, in the column order of `invoice_lines` after
+/// `invoice_id`; `costs` (per line, when posted) may be empty.
+macro_rules! push_line_values {
+    ($q:expr, $lines:expr, $costs:expr) => {{
+        let (lines, costs): (&[LineDraft], &[Option<Amount>]) = ($lines, $costs);
+        $q.push_values(lines.iter().enumerate(), |mut b, (i, l)| {
+            b.push_bind(i as i64 + 1)
+                .push_bind(l.item_id)
+                .push_bind(l.description.as_str())
+                .push_bind(l.qty.0)
+                .push_bind(l.rate.0)
+                .push_bind(l.net.0)
+                .push_bind(l.vat_category.as_str())
+                .push_bind(l.vat.0)
+                .push_bind(l.account_id)
+                .push_bind(l.warehouse_id)
+                .push_bind(costs.get(i).copied().flatten().map(|c| c.0));
+        });
+    }};
 }
 
 #[derive(Debug, Clone)]
@@ -618,27 +663,77 @@ const STOCK_ENTRY_LINES: &str =
     WHERE l.entry_id = $1 ORDER BY l.idx";
 
 impl BooksTx {
-    /// Writes a new invoice with its lines, as a draft or (with `posted`) as submitted; returns
-    /// its id.
+    /// Writes a new invoice with its lines, as a draft or (with `posted`) as submitted together
+    /// with its ledger write, all in one round trip.
     pub async fn insert_invoice(
         &mut self,
         d: &InvoiceDraft,
         posted: Option<&PostedAs>,
-    ) -> Result<i64> {
-        let now = stamp();
-        let (docstatus, number, outstanding) = match posted {
-            Some(p) => (1_i64, Some(p.number.as_str()), p.outstanding),
-            None => (0, None, d.grand_total),
+    ) -> Result<StoredInvoice> {
+        let Some(p) = posted else {
+            return self.insert_invoice_draft(d).await;
         };
+        let now = stamp();
+        let postgres = self.is_postgres();
+        let rows: Vec<(i64, i64, i64)> = on_tx!(&mut self.inner, c => {
+            let mut q = QueryBuilder::new("");
+            push_ledger_write!(&mut q, &p.ledger, postgres);
+            open_part(&mut q, postgres, "invoice");
+            q.push(
+                "INSERT INTO invoices (kind, number, docstatus, party_id, posting_date, due_date, is_return,
+                 return_against_id, net_total, vat_total, grand_total, outstanding, remarks, created_by,
+                 created_at, updated_at) VALUES (",
+            );
+            let mut v = q.separated(", ");
+            v.push_bind(d.kind.as_str())
+                .push_bind(p.number.as_str())
+                .push("1")
+                .push_bind(d.party_id)
+                .push_bind(d.posting_date)
+                .push_bind(d.due_date)
+                .push_bind(d.is_return)
+                .push_bind(d.return_against_id)
+                .push_bind(d.net_total.0)
+                .push_bind(d.vat_total.0)
+                .push_bind(d.grand_total.0)
+                .push_bind(p.outstanding.0)
+                .push_bind(d.remarks.as_str())
+                .push_bind(d.created_by.as_str())
+                .push_bind(now)
+                .push_bind(now);
+            q.push(")");
+            if postgres {
+                q.push(" RETURNING id");
+            }
+            close_part(&mut q, postgres);
+            // The lines find their invoice by its number: the new row (SQLite, whose earlier
+            // statement wrote it) or the `WITH` part's result (PostgreSQL, where the table does
+            // not show the statement's own writes).
+            q.push(
+                "INSERT INTO invoice_lines (invoice_id, idx, item_id, description, qty, rate, net,
+                 vat_category, vat, account_id, warehouse_id, cost) SELECT inv.id, v.* FROM ",
+            );
+            q.push(if postgres { "invoice AS inv, (" } else { "invoices AS inv, (" });
+            push_line_values!(&mut q, &d.lines, &p.costs);
+            q.push(") AS v");
+            if !postgres {
+                q.push(" WHERE inv.number = ").push_bind(p.number.as_str());
+            }
+            q.push(" RETURNING invoice_id, idx, id");
+            q.build_query_as().fetch_all(&mut **c).await?
+        });
+        stored_invoice(rows, now)
+    }
+
+    async fn insert_invoice_draft(&mut self, d: &InvoiceDraft) -> Result<StoredInvoice> {
+        let now = stamp();
         let id: i64 = on_tx!(&mut self.inner, c => sqlx::query_scalar(
             "INSERT INTO invoices (kind, number, docstatus, party_id, posting_date, due_date, is_return,
              return_against_id, net_total, vat_total, grand_total, outstanding, remarks, created_by,
              created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+             VALUES ($1, NULL, 0, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $12) RETURNING id",
         )
         .bind(d.kind.as_str())
-        .bind(number)
-        .bind(docstatus)
         .bind(d.party_id)
         .bind(d.posting_date)
         .bind(d.due_date)
@@ -647,15 +742,13 @@ impl BooksTx {
         .bind(d.net_total.0)
         .bind(d.vat_total.0)
         .bind(d.grand_total.0)
-        .bind(outstanding.0)
         .bind(&d.remarks)
         .bind(&d.created_by)
         .bind(now)
         .fetch_one(&mut **c)
         .await?);
-        let costs = posted.map(|p| p.costs.as_slice()).unwrap_or(&[]);
-        self.insert_invoice_lines(id, &d.lines, costs).await?;
-        Ok(id)
+        let rows = self.insert_invoice_lines(id, &d.lines).await?;
+        stored_invoice(rows, now)
     }
 
     /// Replaces a draft's header and lines; false if it is no longer a draft.
@@ -687,41 +780,29 @@ impl BooksTx {
             .execute(&mut **c)
             .await?
             .rows_affected());
-        self.insert_invoice_lines(id, &d.lines, &[]).await?;
+        self.insert_invoice_lines(id, &d.lines).await?;
         Ok(true)
     }
 
+    /// Writes a draft's lines; returns (invoice id, idx, id) of each.
     async fn insert_invoice_lines(
         &mut self,
         id: i64,
         lines: &[LineDraft],
-        costs: &[Option<Amount>],
-    ) -> Result<()> {
+    ) -> Result<Vec<(i64, i64, i64)>> {
         if lines.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        on_tx!(&mut self.inner, c => {
+        Ok(on_tx!(&mut self.inner, c => {
             let mut q = QueryBuilder::new(
-                "INSERT INTO invoice_lines (invoice_id, idx, item_id, description, qty, rate, net, vat_category,
-                 vat, account_id, warehouse_id, cost) ",
+                "INSERT INTO invoice_lines (invoice_id, idx, item_id, description, qty, rate, net,
+                 vat_category, vat, account_id, warehouse_id, cost) SELECT ",
             );
-            q.push_values(lines.iter().enumerate(), |mut b, (i, l)| {
-                b.push_bind(id)
-                    .push_bind(i as i64 + 1)
-                    .push_bind(l.item_id)
-                    .push_bind(&l.description)
-                    .push_bind(l.qty.0)
-                    .push_bind(l.rate.0)
-                    .push_bind(l.net.0)
-                    .push_bind(l.vat_category.as_str())
-                    .push_bind(l.vat.0)
-                    .push_bind(l.account_id)
-                    .push_bind(l.warehouse_id)
-                    .push_bind(costs.get(i).copied().flatten().map(|c| c.0));
-            });
-            q.build().execute(&mut **c).await?;
-        });
-        Ok(())
+            q.push_bind(id).push(", v.* FROM (");
+            push_line_values!(&mut q, lines, &[]);
+            q.push(") AS v RETURNING invoice_id, idx, id");
+            q.build_query_as().fetch_all(&mut **c).await?
+        }))
     }
 
     /// An invoice, locked for this transaction.

@@ -1,6 +1,8 @@
 //! The posting transaction: everything a submit or a cancel writes happens through one
 //! [`BooksTx`], committed together or not at all.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use sqlx::{FromRow, Postgres, QueryBuilder, Sqlite, Transaction};
 use tenantry_domain::books::ids::{AccountId, ItemId, PartyId, WarehouseId};
@@ -9,7 +11,7 @@ use time::Date;
 
 use super::{on_tx, stamp};
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::tenant_db::TenantDb;
 
 pub(crate) enum TxInner {
@@ -20,8 +22,6 @@ pub(crate) enum TxInner {
 /// A write transaction on one tenant's books.
 pub struct BooksTx {
     pub(crate) inner: TxInner,
-    /// Held for the transaction's life on SQLite (see `TenantDb::write_gate`).
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// A ledger entry as stored.
@@ -73,30 +73,168 @@ pub struct StockMove {
 }
 
 /// Which document a posting belongs to.
-#[derive(Debug, Clone, Copy)]
-pub struct Voucher<'a> {
-    pub doctype: &'a str,
-    pub number: &'a str,
+#[derive(Debug, Clone)]
+pub struct Voucher {
+    pub doctype: &'static str,
+    pub number: String,
     pub date: Date,
 }
 
-impl BooksTx {
-    /// Starts a write transaction. On SQLite the writer's lock is taken at once, after this
-    /// process's other writers on the same database.
-    pub async fn begin(tenant: &TenantDb) -> Result<Self> {
-        Ok(match tenant.db() {
-            Db::Sqlite(p) => {
-                let gate = tenant.write_gate().clone().lock_owned().await;
-                BooksTx {
-                    inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-                    _gate: Some(gate),
-                }
-            }
-            Db::Postgres(p) => BooksTx {
-                inner: TxInner::Postgres(p.begin().await?),
-                _gate: None,
-            },
+/// A stock movement to record: its ledger row, whose position after the movement a trigger makes
+/// the balance.
+#[derive(Debug, Clone)]
+pub struct NewStockMove {
+    pub item: ItemId,
+    pub warehouse: WarehouseId,
+    pub qty_change: Quantity,
+    pub value_change: Amount,
+    pub after: StockPosition,
+}
+
+/// Everything one voucher writes to the ledgers. It is gathered first and sent to the database
+/// in one round trip (with the document itself where the document is new, see
+/// [`BooksTx::insert_invoice`]).
+#[derive(Debug, Clone)]
+pub struct LedgerWrite {
+    pub voucher: Voucher,
+    pub is_reversal: bool,
+    pub stock: Vec<NewStockMove>,
+    pub entries: Vec<Posting>,
+}
+
+impl LedgerWrite {
+    pub fn new(voucher: Voucher, is_reversal: bool) -> Self {
+        LedgerWrite {
+            voucher,
+            is_reversal,
+            stock: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// Records a movement of stock whose position, after it, is `after`.
+    pub fn move_stock(
+        &mut self,
+        item: ItemId,
+        warehouse: WarehouseId,
+        qty_change: Quantity,
+        value_change: Amount,
+        after: StockPosition,
+    ) {
+        self.stock.push(NewStockMove {
+            item,
+            warehouse,
+            qty_change,
+            value_change,
+            after,
+        });
+    }
+
+    /// Adds ledger entries.
+    pub fn post(&mut self, entries: impl IntoIterator<Item = Posting>) {
+        self.entries.extend(entries);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.stock.is_empty() && self.entries.is_empty()
+    }
+}
+
+/// Positions of items in warehouses, locked by [`BooksTx::lock_stock`] for the transaction. A
+/// posting moves stock here, in memory, and records each movement in its [`LedgerWrite`].
+#[derive(Debug, Default)]
+pub struct LockedStock(BTreeMap<(ItemId, WarehouseId), StockPosition>);
+
+impl LockedStock {
+    /// The position of an item in a warehouse; it must have been locked.
+    pub fn position(&mut self, item: ItemId, warehouse: WarehouseId) -> Result<&mut StockPosition> {
+        self.0.get_mut(&(item, warehouse)).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "the stock of item {} in warehouse {} was not locked before being moved",
+                item.0, warehouse.0
+            ))
         })
+    }
+}
+
+/// Pushes a ledger write's statements onto a query being built, each a part (see [`open_part`]),
+/// so that the whole is one round trip on either backend. The caller ends the query with a last
+/// statement.
+macro_rules! push_ledger_write {
+    ($q:expr, $w:expr, $postgres:expr) => {{
+        let (q, w, postgres) = ($q, $w, $postgres);
+        let now = stamp();
+        if !w.stock.is_empty() {
+            open_part(q, postgres, "stock_moved");
+            q.push(
+                "INSERT INTO stock_ledger (posting_date, item_id, warehouse_id, qty_change, value_change,
+                 qty_after, value_after, valuation_rate, voucher_type, voucher_no, created_at) ",
+            );
+            q.push_values(&w.stock, |mut b, m| {
+                b.push_bind(w.voucher.date)
+                    .push_bind(m.item.0)
+                    .push_bind(m.warehouse.0)
+                    .push_bind(m.qty_change.0)
+                    .push_bind(m.value_change.0)
+                    .push_bind(m.after.qty.0)
+                    .push_bind(m.after.value.0)
+                    .push_bind(m.after.rate.0)
+                    .push_bind(w.voucher.doctype)
+                    .push_bind(w.voucher.number.as_str())
+                    .push_bind(now);
+            });
+            close_part(q, postgres);
+        }
+        if !w.entries.is_empty() {
+            open_part(q, postgres, "posted");
+            q.push(
+                "INSERT INTO gl_entries (posting_date, account_id, party_id, debit, credit, voucher_type,
+                 voucher_no, is_reversal, created_at) ",
+            );
+            q.push_values(&w.entries, |mut b, e| {
+                b.push_bind(w.voucher.date)
+                    .push_bind(e.account.0)
+                    .push_bind(e.party.map(|p| p.0))
+                    .push_bind(e.debit.0)
+                    .push_bind(e.credit.0)
+                    .push_bind(w.voucher.doctype)
+                    .push_bind(w.voucher.number.as_str())
+                    .push_bind(w.is_reversal)
+                    .push_bind(now);
+            });
+            close_part(q, postgres);
+        }
+    }};
+}
+pub(crate) use push_ledger_write;
+
+/// Starts one part of a write sent as one round trip: on PostgreSQL a data-modifying `WITH`
+/// part (`WITH name AS (` first, `, name AS (` after); on SQLite a statement of its own.
+pub(crate) fn open_part<DB: sqlx::Database>(
+    q: &mut QueryBuilder<'_, DB>,
+    postgres: bool,
+    name: &str,
+) {
+    if postgres {
+        q.push(if q.sql().is_empty() { "WITH " } else { ", " });
+        q.push(name).push(" AS (");
+    }
+}
+
+/// Ends a part started by [`open_part`]; the query's last statement follows the parts.
+pub(crate) fn close_part<DB: sqlx::Database>(q: &mut QueryBuilder<'_, DB>, postgres: bool) {
+    q.push(if postgres { ") " } else { "; " });
+}
+
+impl BooksTx {
+    /// Starts a write transaction. On SQLite it runs on the tenant's writer connection, after
+    /// this process's other postings on the same database, and takes the write lock at once.
+    pub async fn begin(tenant: &TenantDb) -> Result<Self> {
+        let inner = match tenant.writer() {
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(BooksTx { inner })
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -120,33 +258,17 @@ impl BooksTx {
         .await?))
     }
 
-    /// Writes a document's ledger entries (a trigger adds them to the accounts' daily totals).
-    pub async fn post(
-        &mut self,
-        voucher: Voucher<'_>,
-        entries: &[Posting],
-        is_reversal: bool,
-    ) -> Result<()> {
-        if entries.is_empty() {
+    /// Writes a voucher's stock movements and ledger entries, in one round trip (triggers add
+    /// the entries to the accounts' daily totals and set the stock balances).
+    pub async fn write_ledger(&mut self, w: &LedgerWrite) -> Result<()> {
+        if w.is_empty() {
             return Ok(());
         }
-        let now = stamp();
+        let postgres = self.is_postgres();
         on_tx!(&mut self.inner, c => {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO gl_entries (posting_date, account_id, party_id, debit, credit, voucher_type,
-                 voucher_no, is_reversal, created_at) ",
-            );
-            q.push_values(entries, |mut b, e| {
-                b.push_bind(voucher.date)
-                    .push_bind(e.account.0)
-                    .push_bind(e.party.map(|p| p.0))
-                    .push_bind(e.debit.0)
-                    .push_bind(e.credit.0)
-                    .push_bind(voucher.doctype)
-                    .push_bind(voucher.number)
-                    .push_bind(is_reversal)
-                    .push_bind(now);
-            });
+            let mut q = QueryBuilder::new("");
+            push_ledger_write!(&mut q, w, postgres);
+            q.push("SELECT 1");
             q.build().execute(&mut **c).await?;
         });
         Ok(())
@@ -164,63 +286,46 @@ impl BooksTx {
         .await?))
     }
 
-    /// An item's position in a warehouse, locked until this transaction ends (on PostgreSQL; on
-    /// SQLite the whole database is).
-    pub async fn lock_stock(
-        &mut self,
-        item: ItemId,
-        warehouse: WarehouseId,
-    ) -> Result<StockPosition> {
-        // One statement: a no-op update of an existing row locks it (PostgreSQL) and returns it.
-        let row: (i64, i64, i64) = on_tx!(&mut self.inner, c => sqlx::query_as(
-            "INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate) VALUES ($1, $2, 0, 0, 0)
-             ON CONFLICT (item_id, warehouse_id) DO UPDATE SET qty = stock_balances.qty
-             RETURNING qty, value, rate",
-        )
-        .bind(item.0)
-        .bind(warehouse.0)
-        .fetch_one(&mut **c)
-        .await?);
-        Ok(StockPosition {
-            qty: Quantity(row.0),
-            value: Amount(row.1),
-            rate: Amount(row.2),
-        })
-    }
-
-    /// Records a stock movement: the ledger row, which leaves its position as the balance.
-    pub async fn move_stock(
-        &mut self,
-        voucher: Voucher<'_>,
-        item: ItemId,
-        warehouse: WarehouseId,
-        qty_change: Quantity,
-        value_change: Amount,
-        after: &StockPosition,
-    ) -> Result<()> {
-        let now = stamp();
-        on_tx!(&mut self.inner, c => {
-            // A trigger sets the position's balance from the row.
-            sqlx::query(
-                "INSERT INTO stock_ledger (posting_date, item_id, warehouse_id, qty_change, value_change,
-                 qty_after, value_after, valuation_rate, voucher_type, voucher_no, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(voucher.date)
-            .bind(item.0)
-            .bind(warehouse.0)
-            .bind(qty_change.0)
-            .bind(value_change.0)
-            .bind(after.qty.0)
-            .bind(after.value.0)
-            .bind(after.rate.0)
-            .bind(voucher.doctype)
-            .bind(voucher.number)
-            .bind(now)
-            .execute(&mut **c)
-            .await?;
+    /// Items' positions in warehouses, each locked until this transaction ends (on PostgreSQL;
+    /// on SQLite the whole database is), in one statement. Rows are locked in key order, so
+    /// concurrent postings lock alike.
+    pub async fn lock_stock(&mut self, keys: &[(ItemId, WarehouseId)]) -> Result<LockedStock> {
+        let mut keys = keys.to_vec();
+        keys.sort();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(LockedStock::default());
+        }
+        // A no-op update of an existing row locks it (PostgreSQL) and returns it.
+        let rows: Vec<(i64, i64, i64, i64, i64)> = on_tx!(&mut self.inner, c => {
+            let mut q = QueryBuilder::new("INSERT INTO stock_balances (item_id, warehouse_id, qty, value, rate) ");
+            q.push_values(&keys, |mut b, (item, warehouse)| {
+                b.push_bind(item.0)
+                    .push_bind(warehouse.0)
+                    .push("0")
+                    .push("0")
+                    .push("0");
+            });
+            q.push(
+                " ON CONFLICT (item_id, warehouse_id) DO UPDATE SET qty = stock_balances.qty
+                 RETURNING item_id, warehouse_id, qty, value, rate",
+            );
+            q.build_query_as().fetch_all(&mut **c).await?
         });
-        Ok(())
+        Ok(LockedStock(
+            rows.into_iter()
+                .map(|(item, warehouse, qty, value, rate)| {
+                    (
+                        (ItemId(item), WarehouseId(warehouse)),
+                        StockPosition {
+                            qty: Quantity(qty),
+                            value: Amount(value),
+                            rate: Amount(rate),
+                        },
+                    )
+                })
+                .collect(),
+        ))
     }
 
     /// The stock movements a document made, to reverse them.
