@@ -22,6 +22,7 @@ pub(crate) enum TxInner {
 /// A write transaction on one tenant's books.
 pub struct BooksTx {
     pub(crate) inner: TxInner,
+    tenant: TenantDb,
 }
 
 /// A ledger entry as stored.
@@ -234,7 +235,10 @@ impl BooksTx {
             Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
-        Ok(BooksTx { inner })
+        Ok(BooksTx {
+            inner,
+            tenant: tenant.clone(),
+        })
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -242,6 +246,7 @@ impl BooksTx {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
+        self.tenant.posted();
         Ok(())
     }
 
