@@ -185,6 +185,25 @@ impl Books {
             .ok_or_else(|| ErpError::NotFound(format!("{} {name:?}", kind.as_str())))
     }
 
+    /// A customer or supplier by name: of `kind` when given, else the customer of that name or,
+    /// if there is none, the supplier.
+    pub async fn party_named(&self, kind: Option<PartyKind>, name: &str) -> Result<Party> {
+        match kind {
+            Some(k) => self.party(k, name).await,
+            None => match self.party(PartyKind::Customer, name).await {
+                Err(ErpError::NotFound(_)) => {
+                    self.party(PartyKind::Supplier, name)
+                        .await
+                        .map_err(|e| match e {
+                            ErpError::NotFound(_) => ErpError::NotFound(format!("party {name:?}")),
+                            other => other,
+                        })
+                }
+                other => other,
+            },
+        }
+    }
+
     pub async fn list_parties(&self, kind: PartyKind, query: &ListQuery) -> Result<Vec<Party>> {
         Ok(self.db.list_parties(kind, query).await?)
     }

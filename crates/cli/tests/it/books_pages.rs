@@ -640,6 +640,27 @@ both_backends!(
             .get("/books/reports/general-ledger?account=1200")
             .await;
         assert!(ledger.body.contains("BACS") || ledger.body.contains(&format!("PAY-{year}-00001")));
+        // By party: the customer's lines only (its sale), not the supplier's purchase.
+        let by_party = admin
+            .get("/books/reports/general-ledger?party=Dickson+Supplies&party_type=customer")
+            .await;
+        assert_eq!(by_party.status, 200, "{}", by_party.body);
+        assert!(by_party.body.contains(&number), "{}", by_party.body);
+        assert!(!by_party.body.contains(&format!("PINV-{year}-00001")));
+        let by_party_csv = admin
+            .get("/books/reports/general-ledger/csv?party=Widget+Wholesale")
+            .await;
+        assert!(by_party_csv.body.contains(&format!("PINV-{year}-00001")));
+        assert!(!by_party_csv.body.contains(&number));
+        let unknown_party = admin
+            .get("/books/reports/general-ledger?party=Nobody+Ltd")
+            .await;
+        assert_eq!(unknown_party.status, 404);
+        assert!(unknown_party.body.contains("Nobody Ltd"));
+        let bad_type = admin
+            .get("/books/reports/general-ledger?party=Dickson+Supplies&party_type=employee")
+            .await;
+        assert_eq!(bad_type.status, 422);
         let bad = admin
             .get("/books/reports/trial-balance?from=2026-13-01")
             .await;

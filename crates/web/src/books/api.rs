@@ -2055,27 +2055,22 @@ pub async fn general_ledger(
                 lq.account_id = Some(c.books.account(a).await.map_err(unknown)?.id);
             }
             if let Some(name) = q.party.as_deref().filter(|p| !p.trim().is_empty()) {
-                let party = match q
+                let kind = match q
                     .party_type
                     .as_deref()
                     .map(str::to_ascii_lowercase)
                     .as_deref()
                 {
-                    Some("customer") => c.books.party(PartyKind::Customer, name).await,
-                    Some("supplier") => c.books.party(PartyKind::Supplier, name).await,
-                    None | Some("") => match c.books.party(PartyKind::Customer, name).await {
-                        Err(ErpError::NotFound(_)) => {
-                            c.books.party(PartyKind::Supplier, name).await
-                        }
-                        other => other,
-                    },
+                    Some("customer") => Some(PartyKind::Customer),
+                    Some("supplier") => Some(PartyKind::Supplier),
+                    None | Some("") => None,
                     Some(other) => {
                         return Err(unprocessable(format!(
                             "party_type must be customer or supplier, not {other:?}"
                         )))
                     }
                 };
-                lq.party_id = Some(party.map_err(unknown)?.id);
+                lq.party_id = Some(c.books.party_named(kind, name).await.map_err(unknown)?.id);
             }
             let r = c.books.general_ledger(&lq).await.map_err(erp)?;
             report(csv, "general-ledger", &r, || r.table())

@@ -13,7 +13,7 @@ use tenantry_erp::reports::{
     sales_by_day_table, sales_by_item_table, stock_balance_table, Period, Table,
 };
 use tenantry_erp::ErpError;
-use tenantry_store::books::LedgerQuery;
+use tenantry_store::books::{LedgerQuery, PartyKind};
 use time::{Date, Duration, Month};
 
 use super::{
@@ -111,11 +111,13 @@ const LEDGER_PAGE: i64 = 100;
 const LEDGER_CSV_LIMIT: i64 = 10_000;
 
 /// What a report was asked for, read from the query: the period (or the day) and, for the
-/// general ledger, the account.
+/// general ledger, the account and the party.
 struct Asked {
     period: Period,
     as_of: Date,
     account: String,
+    party: String,
+    party_kind: Option<PartyKind>,
     picker: Vec<Field>,
 }
 
@@ -164,7 +166,29 @@ async fn asked(c: &BooksCaller, report: Report, q: &FormData) -> Result<Asked, S
         }
     }
     let account = q.get("account").trim().to_owned();
+    let party = q.get("party").trim().to_owned();
+    let party_type = q.get("party_type").trim();
+    let party_kind = match party_type {
+        "" => None,
+        "customer" => Some(PartyKind::Customer),
+        "supplier" => Some(PartyKind::Supplier),
+        _ => return Err("Party type must be customer or supplier.".into()),
+    };
     if report == Report::GeneralLedger {
+        picker.insert(
+            0,
+            Field::select(
+                "party_type",
+                "Party type",
+                party_type,
+                vec![
+                    (String::new(), "Customer or supplier".to_owned()),
+                    ("customer".to_owned(), "Customer".to_owned()),
+                    ("supplier".to_owned(), "Supplier".to_owned()),
+                ],
+            ),
+        );
+        picker.insert(0, Field::new("text", "party", "Party", &party));
         let accounts = c.books.accounts().await.map_err(|e| e.to_string())?;
         let mut o = vec![(String::new(), "All accounts".to_owned())];
         o.extend(
@@ -179,6 +203,8 @@ async fn asked(c: &BooksCaller, report: Report, q: &FormData) -> Result<Asked, S
         period,
         as_of,
         account,
+        party,
+        party_kind,
         picker,
     })
 }
@@ -201,6 +227,11 @@ async fn run(
             } else {
                 Some(c.books.account(&a.account).await?.id)
             };
+            let party_id = if a.party.is_empty() {
+                None
+            } else {
+                Some(c.books.party_named(a.party_kind, &a.party).await?.id)
+            };
             let (limit, offset) = match ledger_page {
                 Some(n) => (LEDGER_PAGE, (n - 1) * LEDGER_PAGE),
                 None => (LEDGER_CSV_LIMIT, 0),
@@ -209,6 +240,7 @@ async fn run(
                 .books
                 .general_ledger(&LedgerQuery {
                     account_id,
+                    party_id,
                     from: Some(p.from),
                     to: Some(p.to),
                     limit,
