@@ -137,13 +137,7 @@ impl Books {
         today: Date,
     ) -> Result<InvoiceDoc> {
         let existing = self.find_invoice(kind, name).await?;
-        if existing.docstatus != Docstatus::Draft {
-            return Err(ErpError::State(format!(
-                "{} is {}; only drafts can be changed",
-                existing.name(),
-                existing.docstatus.label().to_lowercase()
-            )));
-        }
+        existing.docstatus.ensure_editable(|| existing.name())?;
         let draft = self
             .prepare_invoice(kind, input, author, today)
             .await?
@@ -473,13 +467,6 @@ pub(crate) fn status_of(i: &Invoice, today: Date) -> InvoiceStatus {
     )
 }
 
-fn not_a_draft(inv: &Invoice) -> ErpError {
-    ErpError::State(match inv.docstatus {
-        Docstatus::Submitted => format!("{} is already submitted", inv.name()),
-        _ => format!("{} is cancelled; it cannot be submitted", inv.name()),
-    })
-}
-
 /// An invoice checked and worked out, with what was read to do it.
 struct Prepared {
     draft: InvoiceDraft,
@@ -595,9 +582,7 @@ pub(crate) async fn submit_invoice_in(
         .lock_invoice(id)
         .await?
         .ok_or_else(|| ErpError::NotFound(format!("invoice {id}")))?;
-    if inv.docstatus != Docstatus::Draft {
-        return Err(not_a_draft(&inv));
-    }
+    inv.docstatus.ensure_submittable(|| inv.name())?;
     let lines = tx.invoice_lines(id).await?;
     let to_post = ToPost {
         kind: inv.kind,
@@ -631,7 +616,10 @@ pub(crate) async fn submit_invoice_in(
         .mark_submitted(DocTable::Invoices, id, &posted.number)
         .await?
     {
-        return Err(not_a_draft(&inv));
+        return Err(ErpError::State(format!(
+            "{} is no longer a draft",
+            inv.name()
+        )));
     }
     if posted.outstanding != inv.grand_total {
         tx.set_outstanding(id, posted.outstanding).await?;
@@ -850,21 +838,7 @@ pub(crate) async fn cancel_invoice_in(
         .lock_invoice(id)
         .await?
         .ok_or_else(|| ErpError::NotFound(format!("invoice {id}")))?;
-    match inv.docstatus {
-        Docstatus::Submitted => {}
-        Docstatus::Draft => {
-            return Err(ErpError::State(format!(
-                "{} is a draft; only submitted documents can be cancelled",
-                inv.name()
-            )))
-        }
-        Docstatus::Cancelled => {
-            return Err(ErpError::State(format!(
-                "{} is already cancelled",
-                inv.name()
-            )))
-        }
-    }
+    inv.docstatus.ensure_cancellable(|| inv.name())?;
     let (payments, returns) = tx.dependants_of_invoice(id).await?;
     if payments > 0 || returns > 0 {
         return Err(ErpError::State(format!(

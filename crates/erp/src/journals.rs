@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{AccountId, PartyId};
-use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Posting};
+use tenantry_domain::books::{posting, Amount, DocumentKind, Posting};
 use tenantry_store::books::{
     DocTable, JournalDraft, JournalEntry, JournalLine, LedgerWrite, ListQuery, PartyKind, Voucher,
 };
@@ -71,13 +71,7 @@ impl Books {
         today: Date,
     ) -> Result<JournalDoc> {
         let existing = self.find_journal(name).await?;
-        if existing.docstatus != Docstatus::Draft {
-            return Err(ErpError::State(format!(
-                "{} is {}; only drafts can be changed",
-                existing.name(),
-                existing.docstatus.label().to_lowercase()
-            )));
-        }
+        existing.docstatus.ensure_editable(|| existing.name())?;
         let draft = self.prepare_journal(input, author, today).await?;
         let mut tx = BooksTx::begin(&self.db).await?;
         if !tx.replace_journal_draft(existing.id, &draft).await? {
@@ -107,21 +101,7 @@ impl Books {
             .lock_journal(j.id)
             .await?
             .ok_or_else(|| ErpError::NotFound(format!("journal entry {name:?}")))?;
-        match locked.docstatus {
-            Docstatus::Submitted => {}
-            Docstatus::Draft => {
-                return Err(ErpError::State(format!(
-                    "{} is a draft; only submitted documents can be cancelled",
-                    locked.name()
-                )))
-            }
-            Docstatus::Cancelled => {
-                return Err(ErpError::State(format!(
-                    "{} is already cancelled",
-                    locked.name()
-                )))
-            }
-        }
+        locked.docstatus.ensure_cancellable(|| locked.name())?;
         let number = locked.name();
         reverse_postings(
             &mut tx,
@@ -247,12 +227,7 @@ async fn submit_journal_in(tx: &mut BooksTx, id: i64) -> Result<()> {
         .lock_journal(id)
         .await?
         .ok_or_else(|| ErpError::NotFound(format!("journal entry {id}")))?;
-    if j.docstatus != Docstatus::Draft {
-        return Err(ErpError::State(match j.docstatus {
-            Docstatus::Submitted => format!("{} is already submitted", j.name()),
-            _ => format!("{} is cancelled; it cannot be submitted", j.name()),
-        }));
-    }
+    j.docstatus.ensure_submittable(|| j.name())?;
     let postings: Vec<Posting> = tx
         .journal_lines(id)
         .await?

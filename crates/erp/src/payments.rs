@@ -94,13 +94,7 @@ impl Books {
         today: Date,
     ) -> Result<PaymentDoc> {
         let existing = self.find_payment(name).await?;
-        if existing.docstatus != Docstatus::Draft {
-            return Err(ErpError::State(format!(
-                "{} is {}; only drafts can be changed",
-                existing.name(),
-                existing.docstatus.label().to_lowercase()
-            )));
-        }
+        existing.docstatus.ensure_editable(|| existing.name())?;
         let draft = self.prepare_payment(input, author, today).await?;
         let mut tx = BooksTx::begin(&self.db).await?;
         if !tx.replace_payment_draft(existing.id, &draft).await? {
@@ -131,21 +125,7 @@ impl Books {
             .lock_payment(p.id)
             .await?
             .ok_or_else(|| ErpError::NotFound(format!("payment {name:?}")))?;
-        match locked.docstatus {
-            Docstatus::Submitted => {}
-            Docstatus::Draft => {
-                return Err(ErpError::State(format!(
-                    "{} is a draft; only submitted documents can be cancelled",
-                    locked.name()
-                )))
-            }
-            Docstatus::Cancelled => {
-                return Err(ErpError::State(format!(
-                    "{} is already cancelled",
-                    locked.name()
-                )))
-            }
-        }
+        locked.docstatus.ensure_cancellable(|| locked.name())?;
         let number = locked.name();
         let voucher = Voucher {
             doctype: DocumentKind::Payment.doctype(),
@@ -305,12 +285,7 @@ async fn submit_payment_in(
         .lock_payment(id)
         .await?
         .ok_or_else(|| ErpError::NotFound(format!("payment {id}")))?;
-    if p.docstatus != Docstatus::Draft {
-        return Err(ErpError::State(match p.docstatus {
-            Docstatus::Submitted => format!("{} is already submitted", p.name()),
-            _ => format!("{} is cancelled; it cannot be submitted", p.name()),
-        }));
-    }
+    p.docstatus.ensure_submittable(|| p.name())?;
     let party_kind = party_kind_of(&p)?;
     let kind = invoice_kind(party_kind);
     // Allocations come sorted by invoice id: concurrent payments lock invoices in one order.

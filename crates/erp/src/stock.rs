@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::ids::{ItemId, WarehouseId};
-use tenantry_domain::books::{posting, Amount, Docstatus, DocumentKind, Quantity};
+use tenantry_domain::books::{posting, Amount, DocumentKind, Quantity};
 use tenantry_store::books::{
     BookSettings, DocTable, LedgerWrite, ListQuery, StockBalance, StockEntry, StockEntryDraft,
     StockEntryLine, StockLineDraft, StockPurpose, Voucher,
@@ -73,13 +73,7 @@ impl Books {
         today: Date,
     ) -> Result<StockEntryDoc> {
         let existing = self.find_stock_entry(name).await?;
-        if existing.docstatus != Docstatus::Draft {
-            return Err(ErpError::State(format!(
-                "{} is {}; only drafts can be changed",
-                existing.name(),
-                existing.docstatus.label().to_lowercase()
-            )));
-        }
+        existing.docstatus.ensure_editable(|| existing.name())?;
         let draft = self.prepare_stock_entry(input, author, today).await?;
         let mut tx = BooksTx::begin(&self.db).await?;
         if !tx.replace_stock_entry_draft(existing.id, &draft).await? {
@@ -110,21 +104,7 @@ impl Books {
             .lock_stock_entry(e.id)
             .await?
             .ok_or_else(|| ErpError::NotFound(format!("stock entry {name:?}")))?;
-        match locked.docstatus {
-            Docstatus::Submitted => {}
-            Docstatus::Draft => {
-                return Err(ErpError::State(format!(
-                    "{} is a draft; only submitted documents can be cancelled",
-                    locked.name()
-                )))
-            }
-            Docstatus::Cancelled => {
-                return Err(ErpError::State(format!(
-                    "{} is already cancelled",
-                    locked.name()
-                )))
-            }
-        }
+        locked.docstatus.ensure_cancellable(|| locked.name())?;
         let number = locked.name();
         reverse_postings(
             &mut tx,
@@ -287,12 +267,7 @@ async fn submit_stock_entry_in(
         .lock_stock_entry(id)
         .await?
         .ok_or_else(|| ErpError::NotFound(format!("stock entry {id}")))?;
-    if e.docstatus != Docstatus::Draft {
-        return Err(ErpError::State(match e.docstatus {
-            Docstatus::Submitted => format!("{} is already submitted", e.name()),
-            _ => format!("{} is cancelled; it cannot be submitted", e.name()),
-        }));
-    }
+    e.docstatus.ensure_submittable(|| e.name())?;
     let doc = DocumentKind::StockEntry;
     let n = tx.next_number(&doc.series(e.posting_date)).await?;
     let number = doc.number(e.posting_date, n);

@@ -16,7 +16,54 @@ pub enum Docstatus {
     Cancelled,
 }
 
+/// Why a document's state refuses what was asked of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("{name} is {state}; only drafts can be changed")]
+    NotADraft { name: String, state: &'static str },
+    #[error("{0} is already submitted")]
+    AlreadySubmitted(String),
+    #[error("{0} is cancelled; it cannot be submitted")]
+    CancelledCannotBeSubmitted(String),
+    #[error("{0} is a draft; only submitted documents can be cancelled")]
+    DraftCannotBeCancelled(String),
+    #[error("{0} is already cancelled")]
+    AlreadyCancelled(String),
+}
+
 impl Docstatus {
+    /// Only a draft is changed; `name` names the document in the refusal.
+    pub fn ensure_editable(self, name: impl FnOnce() -> String) -> Result<(), LifecycleError> {
+        match self {
+            Docstatus::Draft => Ok(()),
+            other => Err(LifecycleError::NotADraft {
+                name: name(),
+                state: match other {
+                    Docstatus::Submitted => "submitted",
+                    _ => "cancelled",
+                },
+            }),
+        }
+    }
+
+    /// Only a draft is submitted.
+    pub fn ensure_submittable(self, name: impl FnOnce() -> String) -> Result<(), LifecycleError> {
+        match self {
+            Docstatus::Draft => Ok(()),
+            Docstatus::Submitted => Err(LifecycleError::AlreadySubmitted(name())),
+            Docstatus::Cancelled => Err(LifecycleError::CancelledCannotBeSubmitted(name())),
+        }
+    }
+
+    /// Only a submitted document is cancelled.
+    pub fn ensure_cancellable(self, name: impl FnOnce() -> String) -> Result<(), LifecycleError> {
+        match self {
+            Docstatus::Submitted => Ok(()),
+            Docstatus::Draft => Err(LifecycleError::DraftCannotBeCancelled(name())),
+            Docstatus::Cancelled => Err(LifecycleError::AlreadyCancelled(name())),
+        }
+    }
+
     pub fn code(self) -> i64 {
         match self {
             Docstatus::Draft => 0,
@@ -267,6 +314,37 @@ impl InvoiceStatus {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_drafts_change_or_submit_and_only_submitted_documents_cancel() {
+        let name = || "SINV-2026-00001".to_owned();
+        assert!(Docstatus::Draft.ensure_editable(name).is_ok());
+        assert!(Docstatus::Draft.ensure_submittable(name).is_ok());
+        assert!(Docstatus::Submitted.ensure_cancellable(name).is_ok());
+        assert_eq!(
+            Docstatus::Submitted
+                .ensure_editable(name)
+                .unwrap_err()
+                .to_string(),
+            "SINV-2026-00001 is submitted; only drafts can be changed"
+        );
+        assert_eq!(
+            Docstatus::Submitted.ensure_submittable(name),
+            Err(LifecycleError::AlreadySubmitted(name()))
+        );
+        assert_eq!(
+            Docstatus::Cancelled.ensure_submittable(name),
+            Err(LifecycleError::CancelledCannotBeSubmitted(name()))
+        );
+        assert_eq!(
+            Docstatus::Draft.ensure_cancellable(name),
+            Err(LifecycleError::DraftCannotBeCancelled(name()))
+        );
+        assert_eq!(
+            Docstatus::Cancelled.ensure_cancellable(name),
+            Err(LifecycleError::AlreadyCancelled(name()))
+        );
+    }
     use super::*;
     use time::macros::date;
 

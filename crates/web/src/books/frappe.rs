@@ -2929,15 +2929,14 @@ fn transition(
             )))
         }
     };
-    if changed && current != Docstatus::Draft {
-        return Err(frappe_error(
-            StatusCode::EXPECTATION_FAILED,
-            "UpdateAfterSubmitError",
-            &format!(
-                "{name} is {}; only drafts can be changed",
-                current.label().to_lowercase()
-            ),
-        ));
+    if changed {
+        if let Err(e) = current.ensure_editable(|| name.to_owned()) {
+            return Err(frappe_error(
+                StatusCode::EXPECTATION_FAILED,
+                "UpdateAfterSubmitError",
+                &e.to_string(),
+            ));
+        }
     }
     Ok(t)
 }

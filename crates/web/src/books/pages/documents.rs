@@ -778,13 +778,10 @@ async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
         return Err(fail(ErpError::NotFound(name)));
     };
     let doc = c.books.invoice_doc(k, &name, today()).await.map_err(fail)?;
-    if doc.invoice.docstatus != Docstatus::Draft {
-        return Err(fail(ErpError::State(format!(
-            "{} is {}; only drafts can be changed",
-            doc.name,
-            doc.invoice.docstatus.label().to_lowercase()
-        ))));
-    }
+    doc.invoice
+        .docstatus
+        .ensure_editable(|| doc.name.clone())
+        .map_err(|e| fail(e.into()))?;
     let warehouses = warehouse_names(&c).await?;
     let mut v = FormData::default();
     v.push("party", &doc.invoice.party_name);
