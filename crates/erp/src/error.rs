@@ -1,3 +1,4 @@
+use tenantry_domain::books::branding::BrandingError;
 use tenantry_domain::books::documents::LifecycleError;
 use tenantry_domain::books::BooksError;
 use tenantry_domain::ValidationError;
@@ -38,6 +39,12 @@ impl From<StoreError> for ErpError {
 
 impl From<ValidationError> for ErpError {
     fn from(e: ValidationError) -> Self {
+        ErpError::Invalid(e.to_string())
+    }
+}
+
+impl From<BrandingError> for ErpError {
+    fn from(e: BrandingError) -> Self {
         ErpError::Invalid(e.to_string())
     }
 }

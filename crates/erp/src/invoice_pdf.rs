@@ -53,18 +53,19 @@ impl Default for Rgb {
     }
 }
 
-/// A logo for the letterhead: a baseline JPEG, placed as it is (PDF readers decode JPEG
-/// themselves), with its size in pixels.
+/// A logo for the letterhead: a baseline or progressive JPEG, placed as it is (PDF readers
+/// decode JPEG themselves), with its size in pixels and whether it is greyscale (otherwise
+/// colour). [`crate::branding`] stores only JPEGs the domain's checks accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logo {
     pub jpeg: Vec<u8>,
     pub width_px: u32,
     pub height_px: u32,
+    pub grey: bool,
 }
 
-/// What a client's branding adds to its documents. Until the branding issue stores a logo and
-/// colours per client, every client has the default: its name as a text letterhead and the
-/// default colour.
+/// What a client's branding adds to its documents: its colour and its logo, as stored by
+/// [`crate::branding`]; the default is its name as a text letterhead and the default colour.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Branding {
     pub colour: Rgb,
@@ -874,7 +875,11 @@ pub fn render(v: &InvoiceView) -> Vec<u8> {
         image.filter(Filter::DctDecode);
         image.width(l.width_px as i32);
         image.height(l.height_px as i32);
-        image.color_space_name(Name(b"DeviceRGB"));
+        image.color_space_name(Name(if l.grey {
+            b"DeviceGray".as_slice()
+        } else {
+            b"DeviceRGB".as_slice()
+        }));
         image.bits_per_component(8);
         image.finish();
     }
@@ -1189,10 +1194,17 @@ mod tests {
             jpeg: vec![0xff, 0xd8, 0xff, 0xd9],
             width_px: 200,
             height_px: 100,
+            grey: false,
         });
         let raw = String::from_utf8_lossy(&render(&v)).into_owned();
         assert!(raw.contains("/Subtype /Image"));
         assert!(raw.contains("/Filter /DCTDecode"));
+        assert!(raw.contains("/ColorSpace /DeviceRGB"));
         assert!(raw.contains("/Im1 Do"));
+        if let Some(l) = v.letterhead.logo.as_mut() {
+            l.grey = true;
+        }
+        let raw = String::from_utf8_lossy(&render(&v)).into_owned();
+        assert!(raw.contains("/ColorSpace /DeviceGray"));
     }
 }

@@ -4,6 +4,7 @@
 //! through the store's posting transaction, so that every document and its ledger entries
 //! commit together. Reports read the accounts' daily totals rather than scanning the ledger.
 
+pub mod branding;
 mod error;
 pub mod invoice_pdf;
 pub mod invoices;

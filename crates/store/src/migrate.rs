@@ -58,6 +58,7 @@ pub static CONTROL: &[Migration] = &[
 pub static TENANT: &[Migration] = &[
     migration!("tenant", 1, "0001_init"),
     migration!("tenant", 2, "0002_books"),
+    migration!("tenant", 3, "0003_branding"),
 ];
 
 pub fn latest_version(migrations: &[Migration]) -> i64 {

@@ -5,6 +5,7 @@
 mod support;
 
 mod books_api;
+mod books_branding;
 mod books_frappe;
 mod books_pages;
 mod cli;

@@ -12,7 +12,7 @@ both_backends!(
             let out = app.cli(&["migrate"]);
             assert!(out.status.success(), "{}", stderr(&out));
             assert!(
-                stdout(&out).contains("2 client database(s) at v2, 0 failed"),
+                stdout(&out).contains("2 client database(s) at v3, 0 failed"),
                 "{}",
                 stdout(&out)
             );
@@ -81,7 +81,7 @@ both_backends!(
             .iter()
             .find(|t| t["subdomain"] == "janes-bakery")
             .unwrap();
-        assert_eq!(janes["result"]["Ok"], 2);
+        assert_eq!(janes["result"]["Ok"], 3);
         if app.backend == Backend::Sqlite {
             // Migrating never creates a missing database behind the operator's back.
             assert!(!app.sqlite_file(&broken.db_name).exists());

@@ -2,6 +2,7 @@
 //! rules, stock valuation, document life cycle and the shared report rules.
 
 pub mod accounts;
+pub mod branding;
 pub mod decimal;
 pub mod documents;
 pub mod posting;

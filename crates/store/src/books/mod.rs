@@ -6,6 +6,7 @@
 //! busy timeout instead of failing), on PostgreSQL the rows a posting depends on are locked with
 //! `SELECT … FOR NO KEY UPDATE` in a fixed order.
 
+mod branding;
 mod documents;
 mod list;
 mod masters;
@@ -13,6 +14,7 @@ mod memo;
 mod posting;
 mod reports;
 
+pub use branding::{BrandSummary, StoredBranding, StoredLogo};
 pub use documents::*;
 pub use list::{Filter, FilterOp, FilterValue, ListQuery, OrderBy};
 pub use masters::*;

@@ -3,6 +3,7 @@
 //! caller's permission through the matrix and call [`tenantry_erp::Books`].
 
 pub mod api;
+pub mod branding;
 pub mod frappe;
 pub mod pages;
 
@@ -24,6 +25,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(api::router())
+        .merge(branding::router())
         .merge(frappe::router())
         .merge(pages::router())
 }

@@ -10,6 +10,7 @@
 //! shown; the handlers refuse them anyway.
 #![allow(clippy::result_large_err)] // refusals are ready responses; their size does not matter here
 
+mod branding;
 mod documents;
 mod masters;
 mod print;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/books/brand.css", get(print::brand_css))
         .route("/books/brand/logo", get(print::brand_logo))
         .merge(masters::router())
+        .merge(branding::router())
         .merge(documents::router())
         .merge(reports::router())
         .merge(print::router())

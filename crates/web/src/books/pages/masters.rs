@@ -11,8 +11,11 @@ use tenantry_erp::masters::{
     AccountInput, AccountUpdate, FiscalYearInput, ItemInput, PartyInput, WarehouseInput,
 };
 use tenantry_erp::settings::SettingsInput;
-use tenantry_store::books::{Account, FilterOp, FilterValue, Item, ListQuery, Party, PartyKind};
+use tenantry_store::books::{
+    Account, BookSettings, FilterOp, FilterValue, Item, ListQuery, Party, PartyKind,
+};
 
+use super::branding::SettingsPage;
 use super::{
     check_csrf, fail, filter, headers, list_query, options, page_of, pager, parse_amount,
     parse_date, refused, search_field, see, seg, status_filter, take_page, Cell, DocPage, Field,
@@ -1358,18 +1361,30 @@ fn rounding_options() -> Vec<(String, String)> {
     ])
 }
 
-async fn settings_form(
+/// The settings as the form shows them.
+pub(super) fn settings_values(s: &BookSettings) -> FormData {
+    let mut v = FormData::default();
+    v.push("address", &s.address);
+    v.push("tax_id", &s.tax_id);
+    v.push("vat_rounding", s.vat_rounding.as_str());
+    if s.allow_negative_stock {
+        v.push("allow_negative_stock", "1");
+    }
+    v
+}
+
+/// The admin's settings page: the settings form with `v` in it (and `error` beside it), and the
+/// branding forms.
+pub(super) async fn settings_page_of(
     c: &BooksCaller,
     v: &FormData,
     error: Option<String>,
-) -> Result<FormPage, axum::response::Response> {
-    Ok(FormPage {
-        l: Layout::load(c, "accounts").await?,
-        title: "Books settings".into(),
-        action: "/books/settings".into(),
-        back: "/books".into(),
+) -> Result<SettingsPage, axum::response::Response> {
+    let brand = c.books.branding_info().await.map_err(fail)?;
+    Ok(super::branding::page(
+        Layout::load(c, "accounts").await?,
         error,
-        fields: vec![
+        vec![
             Field::new(
                 "textarea",
                 "address",
@@ -1389,25 +1404,21 @@ async fn settings_form(
                 v.has("allow_negative_stock"),
             ),
         ],
-        lines: None,
-        datalists: Vec::new(),
-        submit_label: "Save settings",
-    })
+        brand,
+    ))
 }
 
 /// Admins see the settings as a form; everyone else reads them.
 async fn settings_page(c: BooksCaller) -> Page {
     let s = c.books.settings().await.map_err(fail)?;
     if c.can(Permission::ErpConfigure) {
-        let mut v = FormData::default();
-        v.push("address", &s.address);
-        v.push("tax_id", &s.tax_id);
-        v.push("vat_rounding", s.vat_rounding.as_str());
-        if s.allow_negative_stock {
-            v.push("allow_negative_stock", "1");
-        }
-        return Ok(render(StatusCode::OK, &settings_form(&c, &v, None).await?));
+        let v = settings_values(&s);
+        return Ok(render(
+            StatusCode::OK,
+            &settings_page_of(&c, &v, None).await?,
+        ));
     }
+    let brand = c.books.branding_info().await.map_err(fail)?;
     let l = Layout::load(&c, "accounts").await?;
     Ok(render(
         StatusCode::OK,
@@ -1440,6 +1451,17 @@ async fn settings_page(c: BooksCaller) -> Page {
                     }
                     .into(),
                 ),
+                (
+                    "Brand colour".into(),
+                    match &brand.colour {
+                        Some(colour) => colour.clone(),
+                        None => format!("{} (the default)", brand.effective_colour),
+                    },
+                ),
+                (
+                    "Logo".into(),
+                    if brand.has_logo { "Yes" } else { "None" }.into(),
+                ),
             ],
             tables: Vec::new(),
             totals: Vec::new(),
@@ -1468,6 +1490,9 @@ async fn settings_save(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) -> 
     };
     match result {
         Ok(_) => Ok(see("/books/settings")),
-        Err((status, message)) => Ok(render(status, &settings_form(&c, &f, Some(message)).await?)),
+        Err((status, message)) => Ok(render(
+            status,
+            &settings_page_of(&c, &f, Some(message)).await?,
+        )),
     }
 }

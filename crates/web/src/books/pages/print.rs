@@ -9,8 +9,8 @@ use axum::routing::get;
 use axum::Router;
 use tenantry_domain::books::InvoiceKind;
 use tenantry_erp::invoice_pdf::{self, Branding, InvoiceView};
+use tenantry_erp::Books;
 use tenantry_store::books::PartyKind;
-use tenantry_store::control::TenantRecord;
 
 use super::{fail, seg, today, Page};
 use crate::books::BooksCaller;
@@ -41,15 +41,12 @@ fn base(kind: InvoiceKind) -> &'static str {
     }
 }
 
-/// The client's branding for its documents.
-///
-/// BRANDING HOOK: no client stores a logo or colours yet, so every client gets the default (its
-/// name as a text letterhead, the default colour). When the branding issue stores them, read
-/// them here from `tenant` (the control plane's record of the client): every document page, the
-/// print CSS (`/books/brand.css`), the logo route and the PDF take them from this one function.
-pub(crate) fn branding(tenant: &TenantRecord) -> Branding {
-    let _ = tenant;
-    Branding::default()
+/// The client's branding for its documents, as its admins stored it in its own database (the
+/// default colour and the company's name as the letterhead when nothing is stored). Every
+/// document page and the PDF take it from here; the print CSS (`/books/brand.css`) reads only the
+/// colour ([`Books::brand_colour`]) and the logo route only the logo.
+pub(crate) async fn branding(books: &Books) -> Result<Branding, Response> {
+    books.branding().await.map_err(fail)
 }
 
 async fn view(kind: InvoiceKind, c: &BooksCaller, name: &str) -> Result<InvoiceView, Response> {
@@ -68,12 +65,8 @@ async fn view(kind: InvoiceKind, c: &BooksCaller, name: &str) -> Result<InvoiceV
         .await
         .map_err(fail)?;
     let settings = c.books.settings().await.map_err(fail)?;
-    Ok(InvoiceView::new(
-        &doc,
-        &party,
-        &settings,
-        branding(&c.tenant),
-    ))
+    let branding = branding(&c.books).await?;
+    Ok(InvoiceView::new(&doc, &party, &settings, branding))
 }
 
 #[derive(Template)]
@@ -81,6 +74,8 @@ async fn view(kind: InvoiceKind, c: &BooksCaller, name: &str) -> Result<InvoiceV
 struct PrintPage {
     v: InvoiceView,
     has_logo: bool,
+    /// Changes with the branding, so that a new colour or logo is not hidden by a cached one.
+    brand_version: i64,
     back: String,
     pdf: String,
 }
@@ -88,10 +83,18 @@ struct PrintPage {
 async fn print(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
     let v = view(kind, &c, &name).await?;
     let back = format!("{}/{}", base(kind), seg(&v.number));
+    let brand_version = c
+        .books
+        .branding_info()
+        .await
+        .map_err(fail)?
+        .updated_at
+        .unwrap_or(0);
     Ok(render(
         StatusCode::OK,
         &PrintPage {
             has_logo: v.letterhead.logo.is_some(),
+            brand_version,
             pdf: format!("{back}/pdf"),
             back,
             v,
@@ -124,7 +127,10 @@ async fn pdf(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
 
 /// The client's colour for the print page, as a stylesheet (the CSP allows no inline style).
 pub async fn brand_css(c: BooksCaller) -> Response {
-    let colour = branding(&c.tenant).colour.hex();
+    let colour = match c.books.brand_colour().await {
+        Ok(colour) => colour.hex(),
+        Err(e) => return fail(e),
+    };
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -137,7 +143,11 @@ pub async fn brand_css(c: BooksCaller) -> Response {
 
 /// The client's logo, when it has one.
 pub async fn brand_logo(c: BooksCaller) -> Response {
-    match branding(&c.tenant).logo {
+    let branding = match branding(&c.books).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    match branding.logo {
         Some(logo) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
