@@ -4,7 +4,7 @@
 //! Every report is a serialisable struct (the JSON) and turns into a [`Table`] (the page and the
 //! CSV), so that the three always agree.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tenantry_domain::books::reports::{AgeingBucket, VatReturn};
@@ -357,29 +357,23 @@ impl Books {
     /// What customers (sales) or suppliers (purchases) owe or are owed, by days past due on
     /// `as_of`.
     pub async fn ageing(&self, kind: InvoiceKind, as_of: Date) -> Result<Ageing> {
-        let open = self.db.open_invoices(kind).await?;
+        let open = self.db.open_invoices(kind, as_of).await?;
         let mut rows = Vec::with_capacity(open.len());
-        let mut parties: Vec<AgeingParty> = Vec::new();
+        let mut parties: BTreeMap<String, AgeingParty> = BTreeMap::new();
         let mut totals = [Amount::ZERO; 5];
         for inv in open {
             let days = (as_of - inv.due_date).whole_days();
             let bucket = AgeingBucket::for_days_overdue(days);
             totals[bucket.index()] += inv.outstanding;
-            match parties.iter_mut().find(|p| p.party == inv.party_name) {
-                Some(p) => {
-                    p.buckets[bucket.index()] += inv.outstanding;
-                    p.total += inv.outstanding;
-                }
-                None => {
-                    let mut buckets = [Amount::ZERO; 5];
-                    buckets[bucket.index()] = inv.outstanding;
-                    parties.push(AgeingParty {
-                        party: inv.party_name.clone(),
-                        buckets,
-                        total: inv.outstanding,
-                    });
-                }
-            }
+            let party = parties
+                .entry(inv.party_name.clone())
+                .or_insert_with(|| AgeingParty {
+                    party: inv.party_name.clone(),
+                    buckets: [Amount::ZERO; 5],
+                    total: Amount::ZERO,
+                });
+            party.buckets[bucket.index()] += inv.outstanding;
+            party.total += inv.outstanding;
             rows.push(AgeingRow {
                 invoice: inv.number.clone().unwrap_or_default(),
                 party: inv.party_name,
@@ -390,13 +384,12 @@ impl Books {
                 outstanding: inv.outstanding,
             });
         }
-        parties.sort_by(|a, b| a.party.cmp(&b.party));
         Ok(Ageing {
             kind,
             as_of,
             total: totals.iter().copied().sum(),
             totals,
-            parties,
+            parties: parties.into_values().collect(),
             invoices: rows,
         })
     }

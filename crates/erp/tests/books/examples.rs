@@ -424,3 +424,107 @@ async fn stock_entries_move_stock_at_moving_average(f: &Fixture) {
     );
     assert_eq!(balance(f, "Stock").await, amt("66.15"));
 }
+
+both_backends!(
+    ageing_as_of_a_past_day_puts_back_what_came_after,
+    ageing_as_of_a_past_day_puts_back_what_came_after
+);
+/// An invoice of £120.00 (due in 30 days), £30.00 paid on day 10, a £24.00 credit note on day
+/// 20, a second invoice on day 12: the ageing on days 5, 15 and 25 shows what was owed then.
+async fn ageing_as_of_a_past_day_puts_back_what_came_after(f: &Fixture) {
+    f.customer("Acme Ltd").await;
+    f.item(
+        "CONSULT",
+        false,
+        tenantry_domain::books::VatCategory::Standard,
+        "100.00",
+        "0",
+    )
+    .await;
+    // Days of the next fiscal year (seeded with the current one), whatever today is.
+    let years = f.books.fiscal_years().await.unwrap();
+    let day0 = years.iter().map(|y| y.start_date).max().unwrap();
+    let day = |n: i64| day0 + Duration::days(n);
+    let dated = |date, lines: &[(&str, &str, &str)]| {
+        let mut input = invoice_input("Acme Ltd", lines);
+        input.posting_date = Some(date);
+        input.due_date = Some(date + Duration::days(30));
+        input
+    };
+    let create = |input| async move {
+        f.books
+            .create_invoice(InvoiceKind::Sales, &input, "t", true, f.today)
+            .await
+            .unwrap()
+    };
+    let first = create(dated(day(0), &[("CONSULT", "1", "100.00")])).await;
+    assert_eq!(first.invoice.grand_total, amt("120.00"));
+    f.books
+        .create_payment(
+            &PaymentInput {
+                payment_type: tenantry_domain::books::PaymentDirection::Receive,
+                party_type: PartyKind::Customer,
+                party: "Acme Ltd".into(),
+                posting_date: Some(day(10)),
+                amount: amt("30.00"),
+                account: None,
+                reference: String::new(),
+                remarks: String::new(),
+                allocations: vec![AllocationInput {
+                    invoice: first.name.clone(),
+                    amount: amt("30.00"),
+                }],
+            },
+            "t",
+            true,
+            f.today,
+        )
+        .await
+        .unwrap();
+    let second = create(dated(day(12), &[("CONSULT", "0.5", "100.00")])).await;
+    let mut note = dated(day(20), &[("CONSULT", "0.2", "100.00")]);
+    note.is_return = true;
+    note.return_against = Some(first.name.clone());
+    let note = create(note).await;
+    assert_eq!(note.invoice.grand_total, amt("-24.00"));
+
+    let owed = |as_of| async move {
+        let a = f.books.ageing(InvoiceKind::Sales, as_of).await.unwrap();
+        let rows: Vec<(String, Amount)> = a
+            .invoices
+            .iter()
+            .map(|r| (r.invoice.clone(), r.outstanding))
+            .collect();
+        (rows, a.total)
+    };
+    assert_eq!(
+        owed(day(5)).await,
+        (vec![(first.name.clone(), amt("120.00"))], amt("120.00")),
+        "before the payment; the second invoice is not yet issued"
+    );
+    assert_eq!(
+        owed(day(15)).await,
+        (
+            vec![
+                (first.name.clone(), amt("90.00")),
+                (second.name.clone(), amt("60.00"))
+            ],
+            amt("150.00")
+        ),
+        "after the payment, before the credit note"
+    );
+    assert_eq!(
+        owed(day(25)).await,
+        (
+            vec![
+                (first.name.clone(), amt("66.00")),
+                (second.name.clone(), amt("60.00"))
+            ],
+            amt("126.00")
+        ),
+        "after the credit note (which settled the first invoice in full)"
+    );
+    // Days past due count from each invoice's due date.
+    let late = f.books.ageing(InvoiceKind::Sales, day(45)).await.unwrap();
+    assert_eq!(late.invoices[0].days_overdue, 15);
+}

@@ -208,16 +208,42 @@ impl TenantDb {
         Ok(Amount(net.unwrap_or(0)))
     }
 
-    /// Submitted invoices of `kind` with something outstanding, oldest due first.
-    pub async fn open_invoices(&self, kind: InvoiceKind) -> Result<Vec<OpenInvoice>> {
+    /// Submitted invoices of `kind` that were open on `as_of`, with what was outstanding on
+    /// them that day, oldest due first.
+    pub async fn open_invoices(&self, kind: InvoiceKind, as_of: Date) -> Result<Vec<OpenInvoice>> {
+        // What is outstanding now, with what happened after `as_of` put back: payments posted
+        // later (undone by their own direction) and credit notes posted later (the part of each
+        // note that settled its invoice: the note's outstanding less its total, less what
+        // refunds have since paid on the note). Cancelled documents count at no date: their
+        // reversals are posted on their own dates.
         Ok(on_db!(self.db(), p => sqlx::query_as(
-            "SELECT inv.id, inv.number, inv.party_id, pa.name AS party_name, inv.posting_date, inv.due_date,
-             inv.grand_total, inv.outstanding
-             FROM invoices inv JOIN parties pa ON pa.id = inv.party_id
-             WHERE inv.kind = $1 AND inv.docstatus = 1 AND inv.outstanding <> 0
-             ORDER BY inv.due_date, inv.id",
+            "SELECT * FROM (
+               SELECT inv.id, inv.number, inv.party_id, pa.name AS party_name, inv.posting_date,
+                 inv.due_date, inv.grand_total,
+                 CAST(inv.outstanding
+                 + COALESCE((SELECT SUM(CASE WHEN p.direction = $3 THEN a.amount ELSE -a.amount END)
+                     FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+                     WHERE a.invoice_id = inv.id AND p.docstatus = 1 AND p.posting_date > $2), 0)
+                 + COALESCE((SELECT SUM(n.outstanding - n.grand_total
+                       - COALESCE((SELECT SUM(CASE WHEN p.direction = $3 THEN -a.amount ELSE a.amount END)
+                           FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+                           WHERE a.invoice_id = n.id AND p.docstatus = 1), 0))
+                     FROM invoices n
+                     WHERE n.return_against_id = inv.id AND n.docstatus = 1 AND n.posting_date > $2), 0)
+                 AS BIGINT) AS outstanding
+               FROM invoices inv JOIN parties pa ON pa.id = inv.party_id
+               WHERE inv.kind = $1 AND inv.docstatus = 1 AND inv.posting_date <= $2
+                 AND (inv.outstanding <> 0
+                   OR inv.id IN (SELECT a.invoice_id FROM payment_allocations a
+                     JOIN payments p ON p.id = a.payment_id WHERE p.docstatus = 1 AND p.posting_date > $2)
+                   OR inv.id IN (SELECT n.return_against_id FROM invoices n
+                     WHERE n.docstatus = 1 AND n.posting_date > $2 AND n.return_against_id IS NOT NULL))
+             ) AS t WHERE t.outstanding <> 0
+             ORDER BY t.due_date, t.id",
         )
         .bind(kind.as_str())
+        .bind(as_of)
+        .bind(kind.settled_by().as_str())
         .fetch_all(p)
         .await?))
     }
