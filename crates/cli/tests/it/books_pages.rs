@@ -1558,3 +1558,202 @@ both_backends!(
         assert_eq!(admin.get("/books/reports/no-such-report").await.status, 404);
     }
 );
+
+// Drafts of payments, journal entries and stock entries are changed through their forms, as
+// invoices are: filled with what the draft holds, saved in place. Only those who may write
+// them may, only while they are drafts.
+both_backends!(
+    drafts_of_every_document_are_changed_through_their_forms,
+    |app: TestApp| async move {
+        let c = client(&app, "ACME Corp", "acme-corp").await;
+        let other = client(&app, "Globex", "globex").await;
+        let mut admin = signed_in(&app, &c.admin).await;
+        let (sale, _) = seed(&mut admin).await;
+        let sale_number = sale.rsplit('/').next().unwrap().to_owned();
+
+        let payment = admin
+            .post(
+                "/books/payments",
+                &[
+                    ("payment_type", "receive"),
+                    ("party_type", "customer"),
+                    ("party", "Dickson Supplies"),
+                    ("reference", "CHQ 100"),
+                    ("line_invoice", &sale_number),
+                    ("line_amount", "10.00"),
+                ],
+            )
+            .await;
+        assert_eq!(payment.status, 303, "{}", payment.body);
+        let payment = payment.location().to_owned();
+        let journal = admin
+            .post(
+                "/books/journal-entries",
+                &[
+                    ("remarks", "Bank charge"),
+                    ("line_account", "7900"),
+                    ("line_party_type", ""),
+                    ("line_party", ""),
+                    ("line_debit", "1.00"),
+                    ("line_credit", ""),
+                    ("line_account", "1200"),
+                    ("line_party_type", ""),
+                    ("line_party", ""),
+                    ("line_debit", ""),
+                    ("line_credit", "1.00"),
+                ],
+            )
+            .await;
+        assert_eq!(journal.status, 303, "{}", journal.body);
+        let journal = journal.location().to_owned();
+        let stock = admin
+            .post(
+                "/books/stock-entries",
+                &[
+                    ("purpose", "receipt"),
+                    ("line_item", "WIDGET"),
+                    ("line_qty", "3"),
+                    ("line_to", "Stores"),
+                    ("line_rate", "5.00"),
+                ],
+            )
+            .await;
+        assert_eq!(stock.status, 303, "{}", stock.body);
+        let stock = stock.location().to_owned();
+
+        // Each draft's page offers "Edit", and its form holds what the draft holds.
+        for (draft, held) in [
+            (&payment, ["CHQ 100", "10.00", &sale_number]),
+            (&journal, ["Bank charge", "7900", "1.00"]),
+            (&stock, ["WIDGET", "Stores", "5.00"]),
+        ] {
+            assert!(admin.get(draft).await.body.contains(">Edit<"), "{draft}");
+            let form = admin.get(&format!("{draft}/edit")).await;
+            assert_eq!(form.status, 200, "{draft}: {}", form.body);
+            for text in held {
+                assert!(form.body.contains(text), "{draft}/edit lacks {text}");
+            }
+        }
+
+        // A viewer and an employee (who may write sales invoices only) can neither open the
+        // forms nor post them; another client's admin and a visitor see nothing.
+        let mut viewer = signed_in(&app, "viewer@acme-corp.example.com").await;
+        let mut employee = signed_in(&app, "employee@acme-corp.example.com").await;
+        let mut stranger = Browser::new(&app);
+        assert_eq!(
+            stranger
+                .login("globex.localhost", &other.admin)
+                .await
+                .status,
+            303
+        );
+        let theirs = stranger.cookies["globex.localhost"].clone();
+        stranger.cookies.insert(HOST.to_owned(), theirs);
+        let mut visitor = Browser::new(&app);
+        for draft in [&payment, &journal, &stock] {
+            let edit = format!("{draft}/edit");
+            for who in [&mut viewer, &mut employee] {
+                assert_eq!(who.get(&edit).await.status, 403, "{edit}");
+                let post = who.post(draft, &[("remarks", "Changed")]).await;
+                assert_eq!(post.status, 403, "{draft}");
+            }
+            let page = stranger.get(&edit).await;
+            assert!(
+                matches!(page.status, 303 | 401 | 403),
+                "{edit}: {}",
+                page.status
+            );
+            assert!(!page.body.contains("Dickson") && !page.body.contains("WIDGET"));
+            let page = visitor.get(&edit).await;
+            assert_eq!(page.status, 303, "{edit}");
+            assert!(page.location().starts_with("/login"));
+        }
+
+        // Saved in place.
+        let saved = admin
+            .post(
+                &payment,
+                &[
+                    ("payment_type", "receive"),
+                    ("party_type", "customer"),
+                    ("party", "Dickson Supplies"),
+                    ("reference", "CHQ 101"),
+                    ("line_invoice", &sale_number),
+                    ("line_amount", "12.00"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        assert_eq!(saved.location(), payment);
+        let page = admin.get(&payment).await;
+        assert!(page.body.contains("CHQ 101") && page.body.contains("12.00"));
+        let saved = admin
+            .post(
+                &journal,
+                &[
+                    ("remarks", "Bank charges"),
+                    ("line_account", "7900"),
+                    ("line_party_type", ""),
+                    ("line_party", ""),
+                    ("line_debit", "2.50"),
+                    ("line_credit", ""),
+                    ("line_account", "1200"),
+                    ("line_party_type", ""),
+                    ("line_party", ""),
+                    ("line_debit", ""),
+                    ("line_credit", "2.50"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        assert!(admin.get(&journal).await.body.contains("2.50"));
+        let saved = admin
+            .post(
+                &stock,
+                &[
+                    ("purpose", "receipt"),
+                    ("line_item", "WIDGET"),
+                    ("line_qty", "4"),
+                    ("line_to", "Stores"),
+                    ("line_rate", "5.00"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        assert!(admin.get(&stock).await.body.contains(">4.000<"));
+        // Bad input shows the form again with the reason, and the draft keeps what it held.
+        let bad = admin
+            .post(
+                &journal,
+                &[
+                    ("line_account", "7900"),
+                    ("line_party_type", ""),
+                    ("line_party", ""),
+                    ("line_debit", "3.00"),
+                    ("line_credit", ""),
+                    ("line_account", "1200"),
+                    ("line_party_type", ""),
+                    ("line_party", ""),
+                    ("line_debit", ""),
+                    ("line_credit", "1.00"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(admin.get(&journal).await.body.contains("2.50"));
+
+        // Once submitted, a document's form is refused.
+        let submitted = admin.post(&format!("{payment}/submit"), &[]).await;
+        assert_eq!(submitted.status, 303, "{}", submitted.body);
+        let number = submitted.location().to_owned();
+        assert!(!admin.get(&number).await.body.contains(">Edit<"));
+        assert_eq!(admin.get(&format!("{number}/edit")).await.status, 409);
+        let late = admin
+            .post(
+                &number,
+                &[("payment_type", "receive"), ("party_type", "customer")],
+            )
+            .await;
+        assert!(matches!(late.status, 409 | 422), "{}", late.status);
+    }
+);

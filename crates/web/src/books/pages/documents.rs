@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use tenantry_domain::books::{
-    Docstatus, InvoiceKind, InvoiceStatus, PaymentDirection, VatCategory,
+    Amount, Docstatus, InvoiceKind, InvoiceStatus, PaymentDirection, VatCategory,
 };
 use tenantry_domain::Permission;
 use tenantry_erp::invoices::{InvoiceDoc, InvoiceInput, LineInput};
@@ -188,19 +188,20 @@ pub fn router() -> Router<AppState> {
                 &format!("{base}/new"),
                 get(move |c: BooksCaller, Query(q): Query<Pairs>| new(kind, c, FormData(q))),
             )
-            .route(&format!("{base}/{{name}}"), {
-                let page =
-                    get(move |c: BooksCaller, Path(name): Path<String>| view(kind, c, name, None));
-                // Drafts of invoices can be changed.
-                match kind {
-                    DocKind::Invoice(_) => page.post(
+            .route(
+                &format!("{base}/{{name}}"),
+                // A draft's form posts its changes here.
+                get(move |c: BooksCaller, Path(name): Path<String>| view(kind, c, name, None))
+                    .post(
                         move |c: BooksCaller, Path(name): Path<String>, Form(f): Form<Pairs>| {
                             save(kind, c, Some(name), FormData(f))
                         },
                     ),
-                    _ => page,
-                }
-            });
+            )
+            .route(
+                &format!("{base}/{{name}}/edit"),
+                get(move |c: BooksCaller, Path(name): Path<String>| edit(kind, c, name)),
+            );
         for action in [Action::Submit, Action::Cancel] {
             r = r.route(
                 &format!("{base}/{{name}}/{}", action.slug()),
@@ -214,13 +215,6 @@ pub fn router() -> Router<AppState> {
                 ),
             );
         }
-    }
-    for k in [InvoiceKind::Sales, InvoiceKind::Purchase] {
-        let kind = DocKind::Invoice(k);
-        r = r.route(
-            &format!("{}/{{name}}/edit", kind.base()),
-            get(move |c: BooksCaller, Path(name): Path<String>| edit(kind, c, name)),
-        );
     }
     r
 }
@@ -772,33 +766,111 @@ fn push_lines(v: &mut FormData, doc: &InvoiceDoc, warehouses: &[(i64, String)]) 
     }
 }
 
+/// A draft's form, filled with what it holds.
 async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
     c.require(kind.create_permission())?;
-    let DocKind::Invoice(k) = kind else {
-        return Err(fail(ErpError::NotFound(name)));
-    };
-    let doc = c.books.invoice_doc(k, &name, today()).await.map_err(fail)?;
-    doc.invoice
-        .docstatus
-        .ensure_editable(|| doc.name.clone())
-        .map_err(|e| fail(e.into()))?;
     let warehouses = warehouse_names(&c).await?;
+    let account_numbers: Vec<(i64, String)> = c
+        .books
+        .accounts()
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|a| (a.id, a.number))
+        .collect();
+    let number_of = |id: i64| {
+        account_numbers
+            .iter()
+            .find(|a| a.0 == id)
+            .map(|a| a.1.clone())
+            .unwrap_or_default()
+    };
     let mut v = FormData::default();
-    v.push("party", &doc.invoice.party_name);
-    v.push("posting_date", doc.invoice.posting_date.to_string());
-    v.push("due_date", doc.invoice.due_date.to_string());
-    v.push("remarks", &doc.invoice.remarks);
-    if doc.invoice.is_return {
-        v.push("is_return", "1");
-        v.push(
-            "return_against",
-            doc.invoice.return_against.clone().unwrap_or_default(),
-        );
-    }
-    push_lines(&mut v, &doc, &warehouses);
+    let (shown, docstatus) = match kind {
+        DocKind::Invoice(k) => {
+            let doc = c.books.invoice_doc(k, &name, today()).await.map_err(fail)?;
+            v.push("party", &doc.invoice.party_name);
+            v.push("posting_date", doc.invoice.posting_date.to_string());
+            v.push("due_date", doc.invoice.due_date.to_string());
+            v.push("remarks", &doc.invoice.remarks);
+            if doc.invoice.is_return {
+                v.push("is_return", "1");
+                v.push(
+                    "return_against",
+                    doc.invoice.return_against.clone().unwrap_or_default(),
+                );
+            }
+            push_lines(&mut v, &doc, &warehouses);
+            (doc.name, doc.invoice.docstatus)
+        }
+        DocKind::Payment => {
+            let doc = c.books.payment_doc(&name).await.map_err(fail)?;
+            let p = &doc.payment;
+            v.push("payment_type", p.direction.as_str());
+            v.push("party_type", &p.party_kind);
+            v.push("party", &p.party_name);
+            v.push("posting_date", p.posting_date.to_string());
+            v.push("amount", p.amount.to_string());
+            v.push("account", number_of(p.account_id));
+            v.push("reference", &p.reference);
+            v.push("remarks", &p.remarks);
+            for a in &doc.allocations {
+                v.push("line_invoice", a.invoice_number.clone().unwrap_or_default());
+                v.push("line_amount", a.amount.to_string());
+            }
+            (doc.name, p.docstatus)
+        }
+        DocKind::Journal => {
+            let doc = c.books.journal_doc(&name).await.map_err(fail)?;
+            v.push("posting_date", doc.journal.posting_date.to_string());
+            v.push("remarks", &doc.journal.remarks);
+            for l in &doc.accounts {
+                let figure = |a: Amount| {
+                    if a.is_zero() {
+                        String::new()
+                    } else {
+                        a.to_string()
+                    }
+                };
+                v.push("line_account", number_of(l.account_id));
+                v.push("line_party_type", l.party_kind.clone().unwrap_or_default());
+                v.push("line_party", l.party_name.clone().unwrap_or_default());
+                v.push("line_debit", figure(l.debit));
+                v.push("line_credit", figure(l.credit));
+            }
+            (doc.name, doc.journal.docstatus)
+        }
+        DocKind::StockEntry => {
+            let doc = c.books.stock_entry_doc(&name).await.map_err(fail)?;
+            v.push("purpose", doc.entry.purpose.as_str());
+            v.push("posting_date", doc.entry.posting_date.to_string());
+            v.push("remarks", &doc.entry.remarks);
+            for l in &doc.items {
+                v.push("line_item", &l.item_code);
+                v.push("line_qty", l.qty.to_string());
+                v.push(
+                    "line_from",
+                    warehouse_name(&warehouses, l.from_warehouse_id),
+                );
+                v.push("line_to", warehouse_name(&warehouses, l.to_warehouse_id));
+                v.push(
+                    "line_rate",
+                    if l.rate.is_zero() {
+                        String::new()
+                    } else {
+                        l.rate.to_string()
+                    },
+                );
+            }
+            (doc.name, doc.entry.docstatus)
+        }
+    };
+    docstatus
+        .ensure_editable(|| shown.clone())
+        .map_err(|e| fail(e.into()))?;
     Ok(render(
         StatusCode::OK,
-        &form(kind, &c, Some(&doc.name), &v, None).await?,
+        &form(kind, &c, Some(&shown), &v, None).await?,
     ))
 }
 
@@ -831,7 +903,7 @@ fn labels(columns: &[(&'static str, &'static str)]) -> Vec<&'static str> {
     columns.iter().map(|(_, l)| *l).collect()
 }
 
-/// The form of a new (or, for invoices, a draft's) document.
+/// The form of a new document, or of a draft being changed.
 async fn form(
     kind: DocKind,
     c: &BooksCaller,
@@ -1239,7 +1311,7 @@ fn stock_input(f: &FormData) -> Result<StockEntryInput, String> {
     })
 }
 
-/// Writes a draft (new, or an invoice draft replaced) and shows it; bad input shows the form
+/// Writes a draft (new, or a draft replaced) and shows it; bad input shows the form
 /// again with the reason and a 4xx status, nothing written.
 async fn save(kind: DocKind, c: BooksCaller, existing: Option<String>, f: FormData) -> Page {
     check_csrf(&c, &f)?;
@@ -1265,29 +1337,42 @@ async fn save(kind: DocKind, c: BooksCaller, existing: Option<String>, f: FormDa
         },
         DocKind::Payment => match payment_input(&f) {
             Err(m) => Err(bad(m)),
-            Ok(input) => refused(
-                c.books
-                    .create_payment(&input, &author, false, today())
-                    .await,
-            )?
+            Ok(input) => refused(match &existing {
+                None => {
+                    c.books
+                        .create_payment(&input, &author, false, today())
+                        .await
+                }
+                Some(name) => c.books.update_payment(name, &input, &author, today()).await,
+            })?
             .map(|d| d.name),
         },
         DocKind::Journal => match journal_input(&f) {
             Err(m) => Err(bad(m)),
-            Ok(input) => refused(
-                c.books
-                    .create_journal(&input, &author, false, today())
-                    .await,
-            )?
+            Ok(input) => refused(match &existing {
+                None => {
+                    c.books
+                        .create_journal(&input, &author, false, today())
+                        .await
+                }
+                Some(name) => c.books.update_journal(name, &input, &author, today()).await,
+            })?
             .map(|d| d.name),
         },
         DocKind::StockEntry => match stock_input(&f) {
             Err(m) => Err(bad(m)),
-            Ok(input) => refused(
-                c.books
-                    .create_stock_entry(&input, &author, false, today())
-                    .await,
-            )?
+            Ok(input) => refused(match &existing {
+                None => {
+                    c.books
+                        .create_stock_entry(&input, &author, false, today())
+                        .await
+                }
+                Some(name) => {
+                    c.books
+                        .update_stock_entry(name, &input, &author, today())
+                        .await
+                }
+            })?
             .map(|d| d.name),
         },
     };
@@ -1485,9 +1570,7 @@ async fn invoice_page(
     }
     let mut links = Vec::new();
     let href = kind.href(&doc.name);
-    if inv.docstatus == Docstatus::Draft && c.can(kind.create_permission()) {
-        links.push(Link::secondary("Edit", format!("{href}/edit")));
-    }
+    links.extend(edit_link(c, kind, &doc.name, inv.docstatus));
     links.push(Link::secondary("Print", format!("{href}/print")));
     links.push(Link::secondary("PDF", format!("{href}/pdf")));
     if inv.docstatus == Docstatus::Submitted
@@ -1529,6 +1612,12 @@ async fn invoice_page(
         confirms: confirms(c, kind, &doc.name, inv.docstatus),
         links,
     })
+}
+
+/// "Edit" on a draft, for those who may write it.
+fn edit_link(c: &BooksCaller, kind: DocKind, name: &str, status: Docstatus) -> Option<Link> {
+    (status == Docstatus::Draft && c.can(kind.create_permission()))
+        .then(|| Link::secondary("Edit", format!("{}/edit", kind.href(name))))
 }
 
 async fn payment_page(c: &BooksCaller, name: &str, l: Layout) -> Result<DocPage, Response> {
@@ -1579,10 +1668,13 @@ async fn payment_page(c: &BooksCaller, name: &str, l: Layout) -> Result<DocPage,
         .titled("Allocations")],
         totals: Vec::new(),
         confirms: confirms(c, DocKind::Payment, &doc.name, p.docstatus),
-        links: vec![Link::secondary(
-            "Party",
-            format!("{party_base}/{}", seg(&p.party_name)),
-        )],
+        links: edit_link(c, DocKind::Payment, &doc.name, p.docstatus)
+            .into_iter()
+            .chain([Link::secondary(
+                "Party",
+                format!("{party_base}/{}", seg(&p.party_name)),
+            )])
+            .collect(),
     })
 }
 
@@ -1633,7 +1725,9 @@ async fn journal_page(c: &BooksCaller, name: &str, l: Layout) -> Result<DocPage,
             ("Credits".into(), credit.to_string()),
         ],
         confirms: confirms(c, DocKind::Journal, &doc.name, j.docstatus),
-        links: Vec::new(),
+        links: edit_link(c, DocKind::Journal, &doc.name, j.docstatus)
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -1683,6 +1777,9 @@ async fn stock_entry_page(c: &BooksCaller, name: &str, l: Layout) -> Result<DocP
         )],
         totals: Vec::new(),
         confirms: confirms(c, DocKind::StockEntry, &doc.name, e.docstatus),
-        links: vec![Link::secondary("Stock balance", "/books/stock-balance")],
+        links: edit_link(c, DocKind::StockEntry, &doc.name, e.docstatus)
+            .into_iter()
+            .chain([Link::secondary("Stock balance", "/books/stock-balance")])
+            .collect(),
     })
 }
