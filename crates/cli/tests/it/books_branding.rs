@@ -13,7 +13,7 @@ use tenantry_domain::TenantRole;
 
 use crate::books_api::{client, send, Client, PASSWORD};
 use crate::both_backends;
-use crate::support::{invitation_token, TestApp};
+use crate::support::{add_members, TestApp};
 
 const LOGO: &[u8] = include_bytes!("../../../domain/testdata/branding/logo.jpg");
 const GREY: &[u8] = include_bytes!("../../../domain/testdata/branding/logo-grey.jpg");
@@ -506,30 +506,7 @@ impl<'a> Browser<'a> {
 
 /// Members of each role below admin, with PASSWORD.
 async fn members(app: &TestApp, subdomain: &str) {
-    let tenant = app
-        .platform
-        .control()
-        .tenant_by_subdomain(subdomain)
-        .await
-        .unwrap()
-        .unwrap();
-    for role in BELOW_ADMIN {
-        let invited = tenantry_platform::accounts::invite_member(
-            &app.platform,
-            tenant.id,
-            &format!("{}@{subdomain}.example.com", role.as_str()),
-            role,
-            "test",
-        )
-        .await
-        .unwrap();
-        let token = invitation_token(invited.invitation_url.as_deref().unwrap());
-        app.platform
-            .identity()
-            .accept_invitation(&token, PASSWORD)
-            .await
-            .unwrap();
-    }
+    add_members(app, subdomain, &BELOW_ADMIN, PASSWORD).await;
 }
 
 both_backends!(

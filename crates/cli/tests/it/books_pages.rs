@@ -13,7 +13,7 @@ use tenantry_store::books::{ListQuery, PartyKind};
 use tenantry_store::TenantDb;
 
 use crate::both_backends;
-use crate::support::{invitation_token, TestApp};
+use crate::support::{add_members, invitation_token, TestApp};
 
 /// A form that is refused: where it posts, its fields, the status and the message expected.
 type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
@@ -162,27 +162,17 @@ async fn client(app: &TestApp, name: &str, subdomain: &str) -> Client {
         .accept_invitation(&token, PASSWORD)
         .await
         .unwrap();
-    for role in [
-        TenantRole::Viewer,
-        TenantRole::Employee,
-        TenantRole::Manager,
-    ] {
-        let invited = tenantry_platform::accounts::invite_member(
-            &app.platform,
-            p.tenant_id,
-            &format!("{}@{subdomain}.example.com", role.as_str()),
-            role,
-            "test",
-        )
-        .await
-        .unwrap();
-        let token = invitation_token(invited.invitation_url.as_deref().unwrap());
-        app.platform
-            .identity()
-            .accept_invitation(&token, PASSWORD)
-            .await
-            .unwrap();
-    }
+    add_members(
+        app,
+        subdomain,
+        &[
+            TenantRole::Viewer,
+            TenantRole::Employee,
+            TenantRole::Manager,
+        ],
+        PASSWORD,
+    )
+    .await;
     Client {
         tenant_id: p.tenant_id,
         admin: format!("admin@{subdomain}.example.com"),

@@ -233,3 +233,37 @@ pub fn stderr(o: &Output) -> String {
 pub fn invitation_token(link: &str) -> String {
     link.rsplit('/').next().unwrap().to_owned()
 }
+
+/// Makes a member of the client for each role, `<role>@<subdomain>.example.com`, who has
+/// accepted the invitation with `password`.
+pub async fn add_members(
+    app: &TestApp,
+    subdomain: &str,
+    roles: &[tenantry_domain::TenantRole],
+    password: &str,
+) {
+    let tenant = app
+        .platform
+        .control()
+        .tenant_by_subdomain(subdomain)
+        .await
+        .unwrap()
+        .unwrap();
+    for role in roles {
+        let invited = tenantry_platform::accounts::invite_member(
+            &app.platform,
+            tenant.id,
+            &format!("{}@{subdomain}.example.com", role.as_str()),
+            *role,
+            "test",
+        )
+        .await
+        .unwrap();
+        let token = invitation_token(invited.invitation_url.as_deref().unwrap());
+        app.platform
+            .identity()
+            .accept_invitation(&token, password)
+            .await
+            .unwrap();
+    }
+}

@@ -151,6 +151,37 @@ fn stored_invoice(mut rows: Vec<(i64, i64, i64)>, created_at: i64) -> Result<Sto
     })
 }
 
+/// Pushes `INSERT INTO invoices … VALUES (…)`: a new invoice's header with its number (none for a
+/// draft), docstatus and outstanding amount.
+macro_rules! push_invoice_row {
+    ($q:expr, $d:expr, $number:expr, $docstatus:literal, $outstanding:expr, $now:expr) => {{
+        let (d, now): (&InvoiceDraft, i64) = ($d, $now);
+        $q.push(
+            "INSERT INTO invoices (kind, number, docstatus, party_id, posting_date, due_date, is_return,
+             return_against_id, net_total, vat_total, grand_total, outstanding, remarks, created_by,
+             created_at, updated_at) VALUES (",
+        );
+        let mut v = $q.separated(", ");
+        v.push_bind(d.kind.as_str())
+            .push_bind($number)
+            .push(stringify!($docstatus))
+            .push_bind(d.party_id)
+            .push_bind(d.posting_date)
+            .push_bind(d.due_date)
+            .push_bind(d.is_return)
+            .push_bind(d.return_against_id)
+            .push_bind(d.net_total.0)
+            .push_bind(d.vat_total.0)
+            .push_bind(d.grand_total.0)
+            .push_bind($outstanding.0)
+            .push_bind(d.remarks.as_str())
+            .push_bind(d.created_by.as_str())
+            .push_bind(now)
+            .push_bind(now);
+        $q.push(")");
+    }};
+}
+
 /// Pushes `VALUES (…), (…)` of invoice lines, in the column order of `invoice_lines` after
 /// `invoice_id`; `costs` (per line, when posted) may be empty.
 macro_rules! push_line_values {
@@ -679,29 +710,7 @@ impl BooksTx {
             let mut q = QueryBuilder::new("");
             push_ledger_write!(&mut q, &p.ledger, postgres);
             open_part(&mut q, postgres, "invoice");
-            q.push(
-                "INSERT INTO invoices (kind, number, docstatus, party_id, posting_date, due_date, is_return,
-                 return_against_id, net_total, vat_total, grand_total, outstanding, remarks, created_by,
-                 created_at, updated_at) VALUES (",
-            );
-            let mut v = q.separated(", ");
-            v.push_bind(d.kind.as_str())
-                .push_bind(p.number.as_str())
-                .push("1")
-                .push_bind(d.party_id)
-                .push_bind(d.posting_date)
-                .push_bind(d.due_date)
-                .push_bind(d.is_return)
-                .push_bind(d.return_against_id)
-                .push_bind(d.net_total.0)
-                .push_bind(d.vat_total.0)
-                .push_bind(d.grand_total.0)
-                .push_bind(p.outstanding.0)
-                .push_bind(d.remarks.as_str())
-                .push_bind(d.created_by.as_str())
-                .push_bind(now)
-                .push_bind(now);
-            q.push(")");
+            push_invoice_row!(&mut q, d, Some(p.number.as_str()), 1, p.outstanding, now);
             if postgres {
                 q.push(" RETURNING id");
             }
@@ -727,26 +736,12 @@ impl BooksTx {
 
     async fn insert_invoice_draft(&mut self, d: &InvoiceDraft) -> Result<StoredInvoice> {
         let now = stamp();
-        let id: i64 = on_tx!(&mut self.inner, c => sqlx::query_scalar(
-            "INSERT INTO invoices (kind, number, docstatus, party_id, posting_date, due_date, is_return,
-             return_against_id, net_total, vat_total, grand_total, outstanding, remarks, created_by,
-             created_at, updated_at)
-             VALUES ($1, NULL, 0, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(d.kind.as_str())
-        .bind(d.party_id)
-        .bind(d.posting_date)
-        .bind(d.due_date)
-        .bind(d.is_return)
-        .bind(d.return_against_id)
-        .bind(d.net_total.0)
-        .bind(d.vat_total.0)
-        .bind(d.grand_total.0)
-        .bind(&d.remarks)
-        .bind(&d.created_by)
-        .bind(now)
-        .fetch_one(&mut **c)
-        .await?);
+        let id: i64 = on_tx!(&mut self.inner, c => {
+            let mut q = QueryBuilder::new("");
+            push_invoice_row!(&mut q, d, None::<&str>, 0, d.grand_total, now);
+            q.push(" RETURNING id");
+            q.build_query_scalar().fetch_one(&mut **c).await?
+        });
         let rows = self.insert_invoice_lines(id, &d.lines).await?;
         stored_invoice(rows, now)
     }
