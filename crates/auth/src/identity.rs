@@ -616,6 +616,11 @@ impl Identity {
         }
         let id_hash = sha256_hex(token);
         let cached = self.cache.as_ref().and_then(|c| c.sessions.get(&id_hash));
+        // Cached again only when read from the database or refreshed: re-inserting on every
+        // hit would restart the entry's time to live, so that under steady traffic a session
+        // ended on another node would never be seen ending here (and each insert costs the
+        // cache's bookkeeping on every request).
+        let mut store = cached.is_none();
         let mut s = match cached {
             Some(s) => s,
             None => match self.control.session(&id_hash).await? {
@@ -635,8 +640,9 @@ impl Identity {
             self.control
                 .touch_session(&id_hash, s.last_seen_at, s.expires_at)
                 .await?;
+            store = true;
         }
-        if let Some(c) = &self.cache {
+        if let (true, Some(c)) = (store, &self.cache) {
             c.sessions.insert(id_hash, s.clone());
         }
         Ok(Some(s))

@@ -1601,3 +1601,66 @@ both_backends!(
         assert_eq!(b.get("portal.localhost", "/profile").await.status, 200);
     }
 );
+
+// A session ended on one node stops working on another within the lookup cache's time, even
+// while requests keep coming there (each use of a cached session must not restart its time).
+async fn a_session_ended_elsewhere_ends_here_within_the_cache_time(
+    backend: crate::support::Backend,
+) {
+    let app = TestApp::spawn_with(backend, |c| c.lookup_cache_secs = 1).await;
+    let done = app.provision("Node Co", "node-co").await.unwrap();
+    let identity = app.platform.identity();
+    identity
+        .accept_invitation(
+            &invitation_token(done.invitation_url.as_deref().unwrap()),
+            "a long and careful passphrase 7",
+        )
+        .await
+        .unwrap();
+    let tenantry_auth::LoginOutcome::Done(session) = identity
+        .login(tenantry_auth::LoginRequest {
+            email: "admin@node-co.example.com",
+            password: "a long and careful passphrase 7",
+            remember: false,
+            ip: None,
+            user_agent: None,
+            tenant: None,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("no second factor is required here");
+    };
+    // A second node: the same control plane, its own caches.
+    let other = tenantry_platform::Platform::open(app.config.clone())
+        .await
+        .unwrap();
+    let there = other.identity();
+    assert!(there.session(&session.token).await.unwrap().is_some());
+    identity.logout(&session.record).await.unwrap();
+    let ended = std::time::Instant::now();
+    loop {
+        if there.session(&session.token).await.unwrap().is_none() {
+            break;
+        }
+        assert!(
+            ended.elapsed() < std::time::Duration::from_secs(10),
+            "the other node still accepts the ended session"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    other.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ended_elsewhere_ends_here_sqlite() {
+    a_session_ended_elsewhere_ends_here_within_the_cache_time(crate::support::Backend::Sqlite)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL suite: set TENANTRY_TEST_POSTGRES_URL and run with --include-ignored"]
+async fn a_session_ended_elsewhere_ends_here_postgres() {
+    a_session_ended_elsewhere_ends_here_within_the_cache_time(crate::support::Backend::Postgres)
+        .await;
+}
