@@ -127,27 +127,32 @@ impl Books {
         Ok(prepared.written(stored, posted.as_ref(), today))
     }
 
-    /// Replaces a draft's content.
+    /// Replaces a draft's content, and with `submit` submits it in the same transaction (if
+    /// the submit is refused, the change is not kept either).
     pub async fn update_invoice(
         &self,
         kind: InvoiceKind,
         name: &str,
         input: &InvoiceInput,
         author: &str,
+        submit: bool,
         today: Date,
     ) -> Result<InvoiceDoc> {
         let existing = self.find_invoice(kind, name).await?;
         existing.docstatus.ensure_editable(|| existing.name())?;
-        let draft = self
-            .prepare_invoice(kind, input, author, today)
-            .await?
-            .draft;
+        let prepared = self.prepare_invoice(kind, input, author, today).await?;
         let mut tx = BooksTx::begin(&self.db).await?;
-        if !tx.replace_invoice_draft(existing.id, &draft).await? {
+        if !tx
+            .replace_invoice_draft(existing.id, &prepared.draft)
+            .await?
+        {
             return Err(ErpError::State(format!(
                 "{} is no longer a draft",
                 existing.name()
             )));
+        }
+        if submit {
+            submit_invoice_in(&mut tx, existing.id, &prepared.settings, &prepared.accounts).await?;
         }
         tx.commit().await?;
         self.invoice_doc_by_id(existing.id, today).await

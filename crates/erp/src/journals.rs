@@ -68,6 +68,7 @@ impl Books {
         name: &str,
         input: &JournalInput,
         author: &str,
+        submit: bool,
         today: Date,
     ) -> Result<JournalDoc> {
         let existing = self.find_journal(name).await?;
@@ -79,6 +80,9 @@ impl Books {
                 "{} is no longer a draft",
                 existing.name()
             )));
+        }
+        if submit {
+            submit_journal_in(&mut tx, existing.id).await?;
         }
         tx.commit().await?;
         self.journal_doc_by_id(existing.id).await

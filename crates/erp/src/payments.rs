@@ -91,17 +91,22 @@ impl Books {
         name: &str,
         input: &PaymentInput,
         author: &str,
+        submit: bool,
         today: Date,
     ) -> Result<PaymentDoc> {
         let existing = self.find_payment(name).await?;
         existing.docstatus.ensure_editable(|| existing.name())?;
         let draft = self.prepare_payment(input, author, today).await?;
+        let accounts = self.default_accounts().await?;
         let mut tx = BooksTx::begin(&self.db).await?;
         if !tx.replace_payment_draft(existing.id, &draft).await? {
             return Err(ErpError::State(format!(
                 "{} is no longer a draft",
                 existing.name()
             )));
+        }
+        if submit {
+            submit_payment_in(&mut tx, existing.id, accounts.receivable, accounts.payable).await?;
         }
         tx.commit().await?;
         self.payment_doc_by_id(existing.id).await

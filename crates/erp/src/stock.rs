@@ -70,17 +70,22 @@ impl Books {
         name: &str,
         input: &StockEntryInput,
         author: &str,
+        submit: bool,
         today: Date,
     ) -> Result<StockEntryDoc> {
         let existing = self.find_stock_entry(name).await?;
         existing.docstatus.ensure_editable(|| existing.name())?;
         let draft = self.prepare_stock_entry(input, author, today).await?;
+        let (settings, accounts) = (self.settings().await?, self.default_accounts().await?);
         let mut tx = BooksTx::begin(&self.db).await?;
         if !tx.replace_stock_entry_draft(existing.id, &draft).await? {
             return Err(ErpError::State(format!(
                 "{} is no longer a draft",
                 existing.name()
             )));
+        }
+        if submit {
+            submit_stock_entry_in(&mut tx, existing.id, &settings, &accounts).await?;
         }
         tx.commit().await?;
         self.stock_entry_doc_by_id(existing.id).await

@@ -437,6 +437,34 @@ both_backends!(
         .await;
         assert_eq!(pence(&sinv["grand_total"]), 4050);
         assert_eq!(sinv["due_date"], due);
+        // An edit sent with docstatus 1 is saved and submitted together: when the submit is
+        // refused (not that many widgets in stock), the edit is not kept either.
+        let lines = f.gl_lines().await;
+        let refused = f
+            .req(
+                Method::PUT,
+                &format!("/api/resource/Sales%20Invoice/{draft}"),
+                Some(&json!({"docstatus": 1, "items": [{"item_code": "WID", "qty": 1000000, "rate": 12.5}]})),
+            )
+            .await;
+        assert_eq!(refused.status, 417, "{}", refused.text);
+        assert!(
+            refused.text.contains("not enough stock"),
+            "{}",
+            refused.text
+        );
+        let (kept, _) = f
+            .data(
+                Method::GET,
+                &format!("/api/resource/Sales%20Invoice/{draft}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (pence(&kept["grand_total"]), &kept["docstatus"]),
+            (4050, &json!(0))
+        );
+        assert_eq!(f.gl_lines().await, lines);
         let (sinv, text) = f
             .data(
                 Method::PUT,

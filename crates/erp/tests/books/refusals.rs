@@ -221,6 +221,7 @@ async fn bad_input_is_refused_and_changes_nothing(f: &Fixture) {
             &submitted.name,
             &invoice_input("Acme Ltd", &[("SERVICE", "2", "10.00")]),
             "t",
+            false,
             f.today,
         )
         .await;

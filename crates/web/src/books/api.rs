@@ -1313,7 +1313,7 @@ async fn update_invoice(
     let input: InvoiceInput = b.into();
     ok_or(
         c.books
-            .update_invoice(kind, name, &input, c.author(), today())
+            .update_invoice(kind, name, &input, c.author(), false, today())
             .await,
     )
 }
@@ -1559,7 +1559,7 @@ pub async fn update_payment(
             let input: PaymentInput = b.into();
             ok_or(
                 c.books
-                    .update_payment(&name, &input, c.author(), today())
+                    .update_payment(&name, &input, c.author(), false, today())
                     .await,
             )
         }
@@ -1680,7 +1680,7 @@ pub async fn update_journal(
             let input: JournalInput = b.into();
             ok_or(
                 c.books
-                    .update_journal(&name, &input, c.author(), today())
+                    .update_journal(&name, &input, c.author(), false, today())
                     .await,
             )
         }
@@ -1801,7 +1801,7 @@ pub async fn update_stock_entry(
             let input: StockEntryInput = b.into();
             ok_or(
                 c.books
-                    .update_stock_entry(&name, &input, c.author(), today())
+                    .update_stock_entry(&name, &input, c.author(), false, today())
                     .await,
             )
         }

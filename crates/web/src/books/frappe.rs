@@ -3087,14 +3087,18 @@ async fn update_inner(
             b.finish(INVOICE_IGNORED).map_err(e)?;
             let changed = differs(&input, &base);
             let t = transition(c, write, doc.invoice.docstatus, wanted, changed, &doc.name)?;
+            // An edit sent with `"docstatus": 1` is saved and submitted in one transaction:
+            // if the submit is refused, the edit is not kept either.
+            let submit_with_edit = changed && matches!(t, Transition::Submit);
             let mut doc = doc;
             if changed {
                 doc = books
-                    .update_invoice(kind, &doc.name, &input, author, today)
+                    .update_invoice(kind, &doc.name, &input, author, submit_with_edit, today)
                     .await
                     .map_err(e)?;
             }
             doc = match t {
+                Transition::Submit if submit_with_edit => Ok(doc),
                 Transition::Submit => books.submit_invoice(kind, &doc.name, today).await,
                 Transition::Cancel => books.cancel_invoice(kind, &doc.name, today).await,
                 Transition::None => Ok(doc),
@@ -3110,14 +3114,18 @@ async fn update_inner(
             b.finish(PAYMENT_IGNORED).map_err(e)?;
             let changed = differs(&input, &base);
             let t = transition(c, write, doc.payment.docstatus, wanted, changed, &doc.name)?;
+            // An edit sent with `"docstatus": 1` is saved and submitted in one transaction:
+            // if the submit is refused, the edit is not kept either.
+            let submit_with_edit = changed && matches!(t, Transition::Submit);
             let mut doc = doc;
             if changed {
                 doc = books
-                    .update_payment(&doc.name, &input, author, today)
+                    .update_payment(&doc.name, &input, author, submit_with_edit, today)
                     .await
                     .map_err(e)?;
             }
             doc = match t {
+                Transition::Submit if submit_with_edit => Ok(doc),
                 Transition::Submit => books.submit_payment(&doc.name).await,
                 Transition::Cancel => books.cancel_payment(&doc.name).await,
                 Transition::None => Ok(doc),
@@ -3133,14 +3141,18 @@ async fn update_inner(
             b.finish(JOURNAL_IGNORED).map_err(e)?;
             let changed = differs(&input, &base);
             let t = transition(c, write, doc.journal.docstatus, wanted, changed, &doc.name)?;
+            // An edit sent with `"docstatus": 1` is saved and submitted in one transaction:
+            // if the submit is refused, the edit is not kept either.
+            let submit_with_edit = changed && matches!(t, Transition::Submit);
             let mut doc = doc;
             if changed {
                 doc = books
-                    .update_journal(&doc.name, &input, author, today)
+                    .update_journal(&doc.name, &input, author, submit_with_edit, today)
                     .await
                     .map_err(e)?;
             }
             doc = match t {
+                Transition::Submit if submit_with_edit => Ok(doc),
                 Transition::Submit => books.submit_journal(&doc.name).await,
                 Transition::Cancel => books.cancel_journal(&doc.name).await,
                 Transition::None => Ok(doc),
@@ -3157,14 +3169,18 @@ async fn update_inner(
             b.finish(STOCK_ENTRY_IGNORED).map_err(e)?;
             let changed = differs(&input, &base);
             let t = transition(c, write, doc.entry.docstatus, wanted, changed, &doc.name)?;
+            // An edit sent with `"docstatus": 1` is saved and submitted in one transaction:
+            // if the submit is refused, the edit is not kept either.
+            let submit_with_edit = changed && matches!(t, Transition::Submit);
             let mut doc = doc;
             if changed {
                 doc = books
-                    .update_stock_entry(&doc.name, &input, author, today)
+                    .update_stock_entry(&doc.name, &input, author, submit_with_edit, today)
                     .await
                     .map_err(e)?;
             }
             doc = match t {
+                Transition::Submit if submit_with_edit => Ok(doc),
                 Transition::Submit => books.submit_stock_entry(&doc.name).await,
                 Transition::Cancel => books.cancel_stock_entry(&doc.name).await,
                 Transition::None => Ok(doc),

@@ -1329,7 +1329,7 @@ async fn save(kind: DocKind, c: BooksCaller, existing: Option<String>, f: FormDa
                 }
                 Some(name) => {
                     c.books
-                        .update_invoice(k, name, &input, &author, today())
+                        .update_invoice(k, name, &input, &author, false, today())
                         .await
                 }
             })?
@@ -1343,7 +1343,11 @@ async fn save(kind: DocKind, c: BooksCaller, existing: Option<String>, f: FormDa
                         .create_payment(&input, &author, false, today())
                         .await
                 }
-                Some(name) => c.books.update_payment(name, &input, &author, today()).await,
+                Some(name) => {
+                    c.books
+                        .update_payment(name, &input, &author, false, today())
+                        .await
+                }
             })?
             .map(|d| d.name),
         },
@@ -1355,7 +1359,11 @@ async fn save(kind: DocKind, c: BooksCaller, existing: Option<String>, f: FormDa
                         .create_journal(&input, &author, false, today())
                         .await
                 }
-                Some(name) => c.books.update_journal(name, &input, &author, today()).await,
+                Some(name) => {
+                    c.books
+                        .update_journal(name, &input, &author, false, today())
+                        .await
+                }
             })?
             .map(|d| d.name),
         },
@@ -1369,7 +1377,7 @@ async fn save(kind: DocKind, c: BooksCaller, existing: Option<String>, f: FormDa
                 }
                 Some(name) => {
                     c.books
-                        .update_stock_entry(name, &input, &author, today())
+                        .update_stock_entry(name, &input, &author, false, today())
                         .await
                 }
             })?
