@@ -1,10 +1,11 @@
 //! The books' SQL: master data, documents, the posting transaction and the reports' queries.
 //!
 //! Rows carry the domain's types (amounts, quantities, enums) so that nothing above this layer
-//! handles raw integers. Every write that posts runs inside a [`BooksTx`]; on SQLite it starts
-//! with `BEGIN IMMEDIATE` (the writer's lock is taken up front, so concurrent writers queue on the
-//! busy timeout instead of failing), on PostgreSQL the rows a posting depends on are locked with
-//! `SELECT … FOR NO KEY UPDATE` in a fixed order.
+//! handles raw integers. Every write that posts runs inside a [`BooksTx`]; on SQLite it runs on
+//! the client's one writer connection (postings queue for it) and starts with `BEGIN IMMEDIATE`
+//! (the write lock is taken up front, so a writer from elsewhere waits on the busy timeout
+//! instead of failing); on PostgreSQL the rows a posting depends on are locked with
+//! `… FOR NO KEY UPDATE` in a fixed order.
 
 mod branding;
 mod documents;

@@ -22,6 +22,7 @@ pub(crate) enum TxInner {
 /// A write transaction on one tenant's books.
 pub struct BooksTx {
     pub(crate) inner: TxInner,
+    /// Told when the transaction commits (SQLite's background checkpoints count commits).
     tenant: TenantDb,
 }
 
