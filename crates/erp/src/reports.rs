@@ -419,15 +419,13 @@ impl Books {
             .db
             .outstanding_summary(InvoiceKind::Sales, today)
             .await?;
+        // The latest by date (the list's own order, which the (kind, posting date) index
+        // serves): ordering by creation time sorted every invoice of the client on each view.
         let recent = self
             .db
             .list_invoices(
                 InvoiceKind::Sales,
                 &ListQuery {
-                    order_by: vec![tenantry_store::books::OrderBy {
-                        column: "creation".into(),
-                        descending: true,
-                    }],
                     limit: 5,
                     ..ListQuery::default()
                 },

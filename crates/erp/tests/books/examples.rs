@@ -528,3 +528,75 @@ async fn ageing_as_of_a_past_day_puts_back_what_came_after(f: &Fixture) {
     let late = f.books.ageing(InvoiceKind::Sales, day(45)).await.unwrap();
     assert_eq!(late.invoices[0].days_overdue, 15);
 }
+
+both_backends!(the_dashboard_figures_add_up, the_dashboard_figures_add_up);
+/// On day 25: a sale that day (£100 + VAT, £30 paid), one on day 20 (£50 + VAT), one on day 1
+/// due on day 11 (£10 + VAT), and a draft that day; the dashboard's figures by hand.
+async fn the_dashboard_figures_add_up(f: &Fixture) {
+    f.customer("Acme Ltd").await;
+    f.item(
+        "CONSULT",
+        false,
+        tenantry_domain::books::VatCategory::Standard,
+        "10.00",
+        "0",
+    )
+    .await;
+    let years = f.books.fiscal_years().await.unwrap();
+    let day0 = years.iter().map(|y| y.start_date).max().unwrap();
+    let day = |n: i64| day0 + Duration::days(n);
+    let sale = |n: i64, units: &'static str, submit: bool| async move {
+        let mut input = invoice_input("Acme Ltd", &[("CONSULT", units, "10.00")]);
+        input.posting_date = Some(day(n));
+        input.due_date = Some(day(n + 10));
+        f.books
+            .create_invoice(InvoiceKind::Sales, &input, "t", submit, f.today)
+            .await
+            .unwrap()
+    };
+    let old = sale(1, "1", true).await;
+    let week = sale(20, "5", true).await;
+    let today = sale(25, "10", true).await;
+    let draft = sale(25, "99", false).await;
+    f.books
+        .create_payment(
+            &PaymentInput {
+                payment_type: tenantry_domain::books::PaymentDirection::Receive,
+                party_type: PartyKind::Customer,
+                party: "Acme Ltd".into(),
+                posting_date: Some(day(25)),
+                amount: amt("30.00"),
+                account: None,
+                reference: String::new(),
+                remarks: String::new(),
+                allocations: vec![AllocationInput {
+                    invoice: today.name.clone(),
+                    amount: amt("30.00"),
+                }],
+            },
+            "t",
+            true,
+            f.today,
+        )
+        .await
+        .unwrap();
+
+    let d = f.books.dashboard(day(25)).await.unwrap();
+    let sums = |s: &tenantry_store::books::SalesSum| (s.invoices, s.net, s.gross);
+    assert_eq!(sums(&d.sales_today), (1, amt("100.00"), amt("120.00")));
+    assert_eq!(sums(&d.sales_7_days), (2, amt("150.00"), amt("180.00")));
+    assert_eq!(sums(&d.sales_30_days), (3, amt("160.00"), amt("192.00")));
+    // Owed: 120 − 30 + 60 + 12; overdue: only the day-1 sale, due on day 11.
+    assert_eq!(d.receivables_outstanding, amt("162.00"));
+    assert_eq!(d.receivables_overdue, amt("12.00"));
+    // Latest by date first (the draft and the day's sale share a date: the later one first).
+    let names: Vec<&str> = d.recent_invoices.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, [&draft.name, &today.name, &week.name, &old.name]);
+    assert_eq!(d.recent_invoices[1].status, InvoiceStatus::PartlyPaid);
+    assert_eq!(d.recent_invoices[3].status, InvoiceStatus::Overdue);
+    assert_eq!(d.top_items.len(), 1);
+    assert_eq!(
+        (d.top_items[0].item_code.as_str(), d.top_items[0].net),
+        ("CONSULT", amt("160.00"))
+    );
+}
