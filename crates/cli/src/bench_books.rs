@@ -365,6 +365,10 @@ async fn reports(books: &Books, args: &BooksArgs, today: Date) -> anyhow::Result
         "receivables ageing (every open invoice)",
         books.ageing(InvoiceKind::Sales, today)
     );
+    time_report!(
+        "receivables ageing, totals per party",
+        books.ageing_summary(InvoiceKind::Sales, today)
+    );
     time_report!("dashboard figures", books.dashboard(today));
     Ok(())
 }

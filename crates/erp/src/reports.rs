@@ -355,43 +355,40 @@ impl Books {
     }
 
     /// What customers (sales) or suppliers (purchases) owe or are owed, by days past due on
-    /// `as_of`.
+    /// `as_of`, with each open invoice.
     pub async fn ageing(&self, kind: InvoiceKind, as_of: Date) -> Result<Ageing> {
         let open = self.db.open_invoices(kind, as_of).await?;
-        let mut rows = Vec::with_capacity(open.len());
-        let mut parties: BTreeMap<String, AgeingParty> = BTreeMap::new();
-        let mut totals = [Amount::ZERO; 5];
-        for inv in open {
-            let days = (as_of - inv.due_date).whole_days();
-            let bucket = AgeingBucket::for_days_overdue(days);
-            totals[bucket.index()] += inv.outstanding;
-            let party = parties
-                .entry(inv.party_name.clone())
-                .or_insert_with(|| AgeingParty {
-                    party: inv.party_name.clone(),
-                    buckets: [Amount::ZERO; 5],
-                    total: Amount::ZERO,
-                });
-            party.buckets[bucket.index()] += inv.outstanding;
-            party.total += inv.outstanding;
-            rows.push(AgeingRow {
-                invoice: inv.number.clone().unwrap_or_default(),
-                party: inv.party_name,
-                posting_date: inv.posting_date,
-                due_date: inv.due_date,
-                days_overdue: days.max(0),
-                bucket,
-                outstanding: inv.outstanding,
-            });
-        }
+        let mut summary = AgeingTotals::new(kind, as_of);
+        let invoices = open
+            .into_iter()
+            .map(|inv| {
+                let days = (as_of - inv.due_date).whole_days();
+                summary.add(&inv.party_name, inv.due_date, inv.outstanding);
+                AgeingRow {
+                    invoice: inv.number.unwrap_or_default(),
+                    party: inv.party_name,
+                    posting_date: inv.posting_date,
+                    due_date: inv.due_date,
+                    days_overdue: days.max(0),
+                    bucket: AgeingBucket::for_days_overdue(days),
+                    outstanding: inv.outstanding,
+                }
+            })
+            .collect();
         Ok(Ageing {
-            kind,
-            as_of,
-            total: totals.iter().copied().sum(),
-            totals,
-            parties: parties.into_values().collect(),
-            invoices: rows,
+            summary: summary.done(),
+            invoices,
         })
+    }
+
+    /// The ageing's totals per party without a row per invoice (what the page and the CSV
+    /// show): summed by the database per party and due date.
+    pub async fn ageing_summary(&self, kind: InvoiceKind, as_of: Date) -> Result<AgeingSummary> {
+        let mut summary = AgeingTotals::new(kind, as_of);
+        for (party, due, amount) in self.db.open_amounts_by_due_date(kind, as_of).await? {
+            summary.add(&party, due, amount);
+        }
+        Ok(summary.done())
     }
 
     pub async fn sales_by_day(&self, period: Period) -> Result<Vec<SalesDay>> {
@@ -554,14 +551,66 @@ pub struct AgeingParty {
     pub total: Amount,
 }
 
+/// What is owed, by party and by days past due, as of a day.
 #[derive(Debug, Clone, Serialize)]
-pub struct Ageing {
+pub struct AgeingSummary {
     pub kind: InvoiceKind,
     pub as_of: Date,
     pub parties: Vec<AgeingParty>,
-    pub invoices: Vec<AgeingRow>,
     pub totals: [Amount; 5],
     pub total: Amount,
+}
+
+/// The ageing with its open invoices.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ageing {
+    #[serde(flatten)]
+    pub summary: AgeingSummary,
+    pub invoices: Vec<AgeingRow>,
+}
+
+/// Adds open amounts into an ageing's buckets, per party.
+struct AgeingTotals {
+    as_of: Date,
+    kind: InvoiceKind,
+    parties: BTreeMap<String, AgeingParty>,
+    totals: [Amount; 5],
+}
+
+impl AgeingTotals {
+    fn new(kind: InvoiceKind, as_of: Date) -> Self {
+        AgeingTotals {
+            as_of,
+            kind,
+            parties: BTreeMap::new(),
+            totals: [Amount::ZERO; 5],
+        }
+    }
+
+    fn add(&mut self, party: &str, due: Date, amount: Amount) {
+        let bucket = AgeingBucket::for_days_overdue((self.as_of - due).whole_days()).index();
+        self.totals[bucket] += amount;
+        let p = self
+            .parties
+            .entry(party.to_owned())
+            .or_insert_with(|| AgeingParty {
+                party: party.to_owned(),
+                buckets: [Amount::ZERO; 5],
+                total: Amount::ZERO,
+            });
+        p.buckets[bucket] += amount;
+        p.total += amount;
+    }
+
+    fn done(self) -> AgeingSummary {
+        AgeingSummary {
+            kind: self.kind,
+            as_of: self.as_of,
+            total: self.totals.iter().copied().sum(),
+            totals: self.totals,
+            parties: self.parties.into_values().collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -706,6 +755,12 @@ impl GeneralLedger {
 }
 
 impl Ageing {
+    pub fn table(&self) -> Table {
+        self.summary.table()
+    }
+}
+
+impl AgeingSummary {
     pub fn table(&self) -> Table {
         let title = match self.kind {
             InvoiceKind::Sales => format!("Receivables ageing at {}", self.as_of),

@@ -120,6 +120,34 @@ pub struct SalesSum {
     pub gross: Amount,
 }
 
+/// Submitted invoices of kind `$1` issued on or before `$2`, each with what was outstanding on it
+/// that day (`$3`: the payment direction that settles the kind): what is outstanding now, with
+/// what happened after `$2` put back — payments posted later (undone by their own direction) and
+/// credit notes posted later (the part of each note that settled its invoice: the note's
+/// outstanding less its total, less what refunds have since paid on the note). Cancelled
+/// documents count at no date: their reversals are posted on their own dates.
+const OPEN_AS_OF: &str = "
+    SELECT inv.id, inv.number, inv.party_id, pa.name AS party_name, inv.posting_date,
+      inv.due_date, inv.grand_total,
+      CAST(inv.outstanding
+      + COALESCE((SELECT SUM(CASE WHEN p.direction = $3 THEN a.amount ELSE -a.amount END)
+          FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+          WHERE a.invoice_id = inv.id AND p.docstatus = 1 AND p.posting_date > $2), 0)
+      + COALESCE((SELECT SUM(n.outstanding - n.grand_total
+            - COALESCE((SELECT SUM(CASE WHEN p.direction = $3 THEN -a.amount ELSE a.amount END)
+                FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+                WHERE a.invoice_id = n.id AND p.docstatus = 1), 0))
+          FROM invoices n
+          WHERE n.return_against_id = inv.id AND n.docstatus = 1 AND n.posting_date > $2), 0)
+      AS BIGINT) AS outstanding
+    FROM invoices inv JOIN parties pa ON pa.id = inv.party_id
+    WHERE inv.kind = $1 AND inv.docstatus = 1 AND inv.posting_date <= $2
+      AND (inv.outstanding <> 0
+        OR inv.id IN (SELECT a.invoice_id FROM payment_allocations a
+          JOIN payments p ON p.id = a.payment_id WHERE p.docstatus = 1 AND p.posting_date > $2)
+        OR inv.id IN (SELECT n.return_against_id FROM invoices n
+          WHERE n.docstatus = 1 AND n.posting_date > $2 AND n.return_against_id IS NOT NULL))";
+
 impl TenantDb {
     /// Each account's totals over `[from, to]` (from the start of the books when `from` is none).
     pub async fn account_totals(&self, from: Option<Date>, to: Date) -> Result<Vec<AccountTotal>> {
@@ -211,41 +239,39 @@ impl TenantDb {
     /// Submitted invoices of `kind` that were open on `as_of`, with what was outstanding on
     /// them that day, oldest due first.
     pub async fn open_invoices(&self, kind: InvoiceKind, as_of: Date) -> Result<Vec<OpenInvoice>> {
-        // What is outstanding now, with what happened after `as_of` put back: payments posted
-        // later (undone by their own direction) and credit notes posted later (the part of each
-        // note that settled its invoice: the note's outstanding less its total, less what
-        // refunds have since paid on the note). Cancelled documents count at no date: their
-        // reversals are posted on their own dates.
-        Ok(on_db!(self.db(), p => sqlx::query_as(
-            "SELECT * FROM (
-               SELECT inv.id, inv.number, inv.party_id, pa.name AS party_name, inv.posting_date,
-                 inv.due_date, inv.grand_total,
-                 CAST(inv.outstanding
-                 + COALESCE((SELECT SUM(CASE WHEN p.direction = $3 THEN a.amount ELSE -a.amount END)
-                     FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
-                     WHERE a.invoice_id = inv.id AND p.docstatus = 1 AND p.posting_date > $2), 0)
-                 + COALESCE((SELECT SUM(n.outstanding - n.grand_total
-                       - COALESCE((SELECT SUM(CASE WHEN p.direction = $3 THEN -a.amount ELSE a.amount END)
-                           FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
-                           WHERE a.invoice_id = n.id AND p.docstatus = 1), 0))
-                     FROM invoices n
-                     WHERE n.return_against_id = inv.id AND n.docstatus = 1 AND n.posting_date > $2), 0)
-                 AS BIGINT) AS outstanding
-               FROM invoices inv JOIN parties pa ON pa.id = inv.party_id
-               WHERE inv.kind = $1 AND inv.docstatus = 1 AND inv.posting_date <= $2
-                 AND (inv.outstanding <> 0
-                   OR inv.id IN (SELECT a.invoice_id FROM payment_allocations a
-                     JOIN payments p ON p.id = a.payment_id WHERE p.docstatus = 1 AND p.posting_date > $2)
-                   OR inv.id IN (SELECT n.return_against_id FROM invoices n
-                     WHERE n.docstatus = 1 AND n.posting_date > $2 AND n.return_against_id IS NOT NULL))
-             ) AS t WHERE t.outstanding <> 0
-             ORDER BY t.due_date, t.id",
-        )
-        .bind(kind.as_str())
-        .bind(as_of)
-        .bind(kind.settled_by().as_str())
-        .fetch_all(p)
-        .await?))
+        let sql = format!(
+            "SELECT * FROM ({OPEN_AS_OF}) AS t WHERE t.outstanding <> 0 ORDER BY t.due_date, t.id"
+        );
+        Ok(on_db!(self.db(), p => sqlx::query_as(&sql)
+            .bind(kind.as_str())
+            .bind(as_of)
+            .bind(kind.settled_by().as_str())
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// What was outstanding on `as_of` on submitted invoices of `kind`, summed per party and
+    /// due date: the ageing's summary without a row per invoice.
+    pub async fn open_amounts_by_due_date(
+        &self,
+        kind: InvoiceKind,
+        as_of: Date,
+    ) -> Result<Vec<(String, Date, Amount)>> {
+        let sql = format!(
+            "SELECT t.party_name, t.due_date, CAST(SUM(t.outstanding) AS BIGINT)
+             FROM ({OPEN_AS_OF}) AS t WHERE t.outstanding <> 0
+             GROUP BY t.party_name, t.due_date ORDER BY t.party_name, t.due_date"
+        );
+        let rows: Vec<(String, Date, i64)> = on_db!(self.db(), p => sqlx::query_as(&sql)
+            .bind(kind.as_str())
+            .bind(as_of)
+            .bind(kind.settled_by().as_str())
+            .fetch_all(p)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(party, due, amount)| (party, due, Amount(amount)))
+            .collect())
     }
 
     /// What is outstanding on submitted invoices of `kind`, and how much of it is past due on

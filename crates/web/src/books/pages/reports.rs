@@ -252,12 +252,15 @@ async fn run(
             (gl.table(), more)
         }
         Report::ReceivablesAgeing => (
-            c.books.ageing(InvoiceKind::Sales, a.as_of).await?.table(),
+            c.books
+                .ageing_summary(InvoiceKind::Sales, a.as_of)
+                .await?
+                .table(),
             false,
         ),
         Report::PayablesAgeing => (
             c.books
-                .ageing(InvoiceKind::Purchase, a.as_of)
+                .ageing_summary(InvoiceKind::Purchase, a.as_of)
                 .await?
                 .table(),
             false,
