@@ -716,10 +716,9 @@ async fn post_invoice(
     let mut stock_cost: Vec<Option<Amount>> = vec![None; lines.len()];
     for i in order {
         let l = &lines[i];
-        let (item, warehouse) = (
-            ItemId(l.item_id),
-            WarehouseId(l.warehouse_id.unwrap_or_default()),
-        );
+        let Some((item, warehouse)) = stock_key(l) else {
+            continue;
+        };
         let pos = stock.position(item, warehouse)?;
         let (qty_change, value_change) = match inv.kind {
             InvoiceKind::Sales if !l.qty.is_negative() => {

@@ -16,7 +16,9 @@ use tenantry_erp::journals::{JournalInput, JournalLineInput};
 use tenantry_erp::payments::{AllocationInput, PaymentInput};
 use tenantry_erp::stock::{StockEntryInput, StockLineInput};
 use tenantry_erp::ErpError;
-use tenantry_store::books::{Filter, FilterOp, FilterValue, ListQuery, PartyKind, StockPurpose};
+use tenantry_store::books::{
+    Account, Filter, FilterOp, FilterValue, ListQuery, PartyKind, StockPurpose,
+};
 
 use super::masters::vat_options;
 use super::{
@@ -769,26 +771,19 @@ fn push_lines(v: &mut FormData, doc: &InvoiceDoc, warehouses: &[(i64, String)]) 
 /// A draft's form, filled with what it holds.
 async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
     c.require(kind.create_permission())?;
-    let warehouses = warehouse_names(&c).await?;
-    let account_numbers: Vec<(i64, String)> = c
-        .books
-        .accounts()
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|a| (a.id, a.number))
-        .collect();
-    let number_of = |id: i64| {
-        account_numbers
+    // The forms name accounts by number; drafts hold their ids.
+    let number_of = |accounts: &[Account], id: i64| {
+        accounts
             .iter()
-            .find(|a| a.0 == id)
-            .map(|a| a.1.clone())
+            .find(|a| a.id == id)
+            .map(|a| a.number.clone())
             .unwrap_or_default()
     };
     let mut v = FormData::default();
     let (shown, docstatus) = match kind {
         DocKind::Invoice(k) => {
             let doc = c.books.invoice_doc(k, &name, today()).await.map_err(fail)?;
+            let warehouses = warehouse_names(&c).await?;
             v.push("party", &doc.invoice.party_name);
             v.push("posting_date", doc.invoice.posting_date.to_string());
             v.push("due_date", doc.invoice.due_date.to_string());
@@ -805,13 +800,14 @@ async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
         }
         DocKind::Payment => {
             let doc = c.books.payment_doc(&name).await.map_err(fail)?;
+            let accounts = c.books.accounts().await.map_err(fail)?;
             let p = &doc.payment;
             v.push("payment_type", p.direction.as_str());
             v.push("party_type", &p.party_kind);
             v.push("party", &p.party_name);
             v.push("posting_date", p.posting_date.to_string());
             v.push("amount", p.amount.to_string());
-            v.push("account", number_of(p.account_id));
+            v.push("account", number_of(&accounts, p.account_id));
             v.push("reference", &p.reference);
             v.push("remarks", &p.remarks);
             for a in &doc.allocations {
@@ -822,6 +818,7 @@ async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
         }
         DocKind::Journal => {
             let doc = c.books.journal_doc(&name).await.map_err(fail)?;
+            let accounts = c.books.accounts().await.map_err(fail)?;
             v.push("posting_date", doc.journal.posting_date.to_string());
             v.push("remarks", &doc.journal.remarks);
             for l in &doc.accounts {
@@ -832,7 +829,7 @@ async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
                         a.to_string()
                     }
                 };
-                v.push("line_account", number_of(l.account_id));
+                v.push("line_account", number_of(&accounts, l.account_id));
                 v.push("line_party_type", l.party_kind.clone().unwrap_or_default());
                 v.push("line_party", l.party_name.clone().unwrap_or_default());
                 v.push("line_debit", figure(l.debit));
@@ -842,6 +839,7 @@ async fn edit(kind: DocKind, c: BooksCaller, name: String) -> Page {
         }
         DocKind::StockEntry => {
             let doc = c.books.stock_entry_doc(&name).await.map_err(fail)?;
+            let warehouses = warehouse_names(&c).await?;
             v.push("purpose", doc.entry.purpose.as_str());
             v.push("posting_date", doc.entry.posting_date.to_string());
             v.push("remarks", &doc.entry.remarks);

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tenantry_domain::books::InvoiceKind;
-use tenantry_erp::invoice_pdf::{self, Branding, InvoiceView};
+use tenantry_erp::invoice_pdf::{self, Branding, InvoiceView, Rgb};
 use tenantry_erp::Books;
 use tenantry_store::books::PartyKind;
 
@@ -42,14 +42,19 @@ fn base(kind: InvoiceKind) -> &'static str {
 }
 
 /// The client's branding for its documents, as its admins stored it in its own database (the
-/// default colour and the company's name as the letterhead when nothing is stored). Every
-/// document page and the PDF take it from here; the print CSS (`/books/brand.css`) reads only the
-/// colour ([`Books::brand_colour`]) and the logo route only the logo.
+/// default colour and the company's name as the letterhead when nothing is stored), logo bytes
+/// included: the PDF and the logo route take it from here. The print page reads only the summary
+/// ([`Books::branding_info`]) and the print CSS only the colour ([`Books::brand_colour`]).
 pub(crate) async fn branding(books: &Books) -> Result<Branding, Response> {
     books.branding().await.map_err(fail)
 }
 
-async fn view(kind: InvoiceKind, c: &BooksCaller, name: &str) -> Result<InvoiceView, Response> {
+async fn view(
+    kind: InvoiceKind,
+    c: &BooksCaller,
+    name: &str,
+    branding: Branding,
+) -> Result<InvoiceView, Response> {
     let doc = c
         .books
         .invoice_doc(kind, name, today())
@@ -65,7 +70,6 @@ async fn view(kind: InvoiceKind, c: &BooksCaller, name: &str) -> Result<InvoiceV
         .await
         .map_err(fail)?;
     let settings = c.books.settings().await.map_err(fail)?;
-    let branding = branding(&c.books).await?;
     Ok(InvoiceView::new(&doc, &party, &settings, branding))
 }
 
@@ -81,20 +85,20 @@ struct PrintPage {
 }
 
 async fn print(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
-    let v = view(kind, &c, &name).await?;
+    // The page links the logo and the colour's stylesheet: the summary is enough, the logo's
+    // bytes are not read here.
+    let info = c.books.branding_info().await.map_err(fail)?;
+    let branding = Branding {
+        colour: Rgb::parse_hex(&info.effective_colour).unwrap_or_default(),
+        logo: None,
+    };
+    let v = view(kind, &c, &name, branding).await?;
     let back = format!("{}/{}", base(kind), seg(&v.number));
-    let brand_version = c
-        .books
-        .branding_info()
-        .await
-        .map_err(fail)?
-        .updated_at
-        .unwrap_or(0);
     Ok(render(
         StatusCode::OK,
         &PrintPage {
-            has_logo: v.letterhead.logo.is_some(),
-            brand_version,
+            has_logo: info.has_logo,
+            brand_version: info.updated_at.unwrap_or(0),
             pdf: format!("{back}/pdf"),
             back,
             v,
@@ -103,7 +107,7 @@ async fn print(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
 }
 
 async fn pdf(kind: InvoiceKind, c: BooksCaller, name: String) -> Page {
-    let v = view(kind, &c, &name).await?;
+    let v = view(kind, &c, &name, branding(&c.books).await?).await?;
     let bytes = invoice_pdf::render(&v);
     let disposition =
         HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", seg(&v.number)))
