@@ -41,13 +41,31 @@ async fn parallel_submits_take_consecutive_numbers(f: &Fixture) {
             books.submit_invoice(InvoiceKind::Sales, &name, today).await
         }));
     }
-    let mut numbers = BTreeSet::new();
+    let mut submitted = Vec::new();
     for t in tasks {
-        let doc = t.await.unwrap().unwrap();
-        let n: i64 = doc.name.rsplit('-').next().unwrap().parse().unwrap();
-        assert!(numbers.insert(n), "{} given twice", doc.name);
+        submitted.push(t.await.unwrap().unwrap().name);
     }
-    assert_eq!(numbers, (1..=24).collect::<BTreeSet<i64>>());
+    assert_gapless(f, "SINV", submitted);
+}
+
+/// The accepted documents' numbers are exactly `PREFIX-YYYY-00001` up to their count, each
+/// once: no gap, no duplicate, nothing else.
+fn assert_gapless(f: &Fixture, prefix: &str, mut names: Vec<String>) {
+    let year = f.today.year();
+    let expected: Vec<String> = (1..=names.len())
+        .map(|n| format!("{prefix}-{year}-{n:05}"))
+        .collect();
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        names.len(),
+        "a number given twice: {names:?}"
+    );
+    names.sort();
+    assert_eq!(
+        names, expected,
+        "the accepted documents' numbers are not 1..=N"
+    );
 }
 
 both_backends!(
@@ -89,14 +107,16 @@ async fn parallel_payments_cannot_over_allocate(f: &Fixture) {
             books.create_payment(&input, "t", true, today).await
         }));
     }
-    let mut accepted = 0;
+    let mut accepted = Vec::new();
     for t in tasks {
         match t.await.unwrap() {
-            Ok(_) => accepted += 1,
+            Ok(p) => accepted.push(p.name),
             Err(e) => assert!(matches!(e, tenantry_erp::ErpError::Invalid(_)), "{e:?}"),
         }
     }
-    assert_eq!(accepted, 3);
+    assert_eq!(accepted.len(), 3);
+    // A refused payment takes no number: the accepted ones are PAY-YYYY-00001..3.
+    assert_gapless(f, "PAY", accepted);
     let after = f
         .books
         .invoice_doc(InvoiceKind::Sales, &inv.name, f.today)
@@ -148,14 +168,16 @@ async fn parallel_sales_cannot_take_stock_below_zero(f: &Fixture) {
                 .await
         }));
     }
-    let mut sold = 0;
+    let mut sold = Vec::new();
     for t in tasks {
         match t.await.unwrap() {
-            Ok(_) => sold += 1,
+            Ok(doc) => sold.push(doc.name),
             Err(e) => assert!(matches!(e, tenantry_erp::ErpError::Invalid(_)), "{e:?}"),
         }
     }
-    assert_eq!(sold, 5);
+    assert_eq!(sold.len(), 5);
+    // The seven refused sales took no number: the five accepted are SINV-YYYY-00001..5.
+    assert_gapless(f, "SINV", sold);
     let stock = f.books.stock_balances().await.unwrap();
     assert_eq!(stock[0].qty, Quantity::ZERO);
     assert_eq!(stock[0].value, Amount::ZERO);

@@ -1,15 +1,16 @@
 //! Bad input: each refused with a clear error, and the books unchanged.
 
-use tenantry_domain::books::{InvoiceKind, VatCategory};
+use tenantry_domain::books::{InvoiceKind, Quantity, VatCategory};
 use tenantry_erp::invoices::InvoiceInput;
 use tenantry_erp::journals::{JournalInput, JournalLineInput};
 use tenantry_erp::payments::{AllocationInput, PaymentInput};
+use tenantry_erp::stock::{StockEntryInput, StockLineInput};
 use tenantry_erp::ErpError;
 use tenantry_store::books::PartyKind;
 use time::Duration;
 
 use crate::both_backends;
-use crate::support::{amt, invoice_input, Fixture};
+use crate::support::{amt, invoice_input, table_rows, Fixture};
 
 fn journal(lines: &[(&str, &str, &str)]) -> JournalInput {
     JournalInput {
@@ -319,32 +320,105 @@ both_backends!(
 );
 async fn posted_rows_cannot_be_changed_even_by_sql(f: &Fixture) {
     f.customer("Acme Ltd").await;
+    f.item("WIDGET", true, VatCategory::Standard, "10.00", "6.00")
+        .await;
     f.item("SERVICE", false, VatCategory::Standard, "10.00", "0")
         .await;
+    // Stock in, then a sale of a stocked item and of a service: both ledgers hold rows.
+    f.books
+        .create_stock_entry(
+            &StockEntryInput {
+                purpose: "Material Receipt".into(),
+                posting_date: None,
+                remarks: String::new(),
+                items: vec![StockLineInput {
+                    item_code: "WIDGET".into(),
+                    qty: Quantity::units(5),
+                    s_warehouse: None,
+                    t_warehouse: Some("Stores".into()),
+                    basic_rate: Some(amt("6.00")),
+                }],
+            },
+            "t",
+            true,
+            f.today,
+        )
+        .await
+        .unwrap();
     f.invoice(
         InvoiceKind::Sales,
         "Acme Ltd",
-        &[("SERVICE", "1", "10.00")],
+        &[("WIDGET", "2", "10.00"), ("SERVICE", "1", "10.00")],
         true,
     )
     .await
     .unwrap();
+    let gl_before = table_rows(&f.db, "gl_entries").await;
+    let stock_before = table_rows(&f.db, "stock_ledger").await;
+    // stock entry (stock, adjustment) + sale (debtors, income, VAT, stock, cost of goods)
+    assert!(gl_before.len() >= 7, "{gl_before:?}");
+    assert_eq!(stock_before.len(), 2, "{stock_before:?}");
     let statements = [
-        "UPDATE gl_entries SET debit = debit + 1",
+        "UPDATE gl_entries SET debit = debit + 1 WHERE debit > 0",
+        "UPDATE gl_entries SET voucher_no = 'X'",
         "DELETE FROM gl_entries",
+        "DELETE FROM gl_entries WHERE id = (SELECT MAX(id) FROM gl_entries)",
         "UPDATE stock_ledger SET qty_change = 0",
+        "UPDATE stock_ledger SET value_after = value_after + 1 WHERE id = (SELECT MIN(id) FROM stock_ledger)",
         "DELETE FROM stock_ledger",
+        "DELETE FROM stock_ledger WHERE id = (SELECT MAX(id) FROM stock_ledger)",
     ];
     for sql in statements {
-        let refused = match f.db.db() {
-            tenantry_store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-            tenantry_store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        let result = match f.db.db() {
+            tenantry_store::Db::Sqlite(p) => {
+                sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())
+            }
+            tenantry_store::Db::Postgres(p) => {
+                sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())
+            }
         };
-        // The stock ledger is empty here; a DELETE of no rows has nothing to refuse.
-        if sql.contains("gl_entries") {
-            let e = refused.unwrap_err().to_string();
-            assert!(e.contains("never"), "{sql}: {e}");
+        match result {
+            Ok(rows) => panic!("{sql}: accepted ({rows} rows), should be refused by the trigger"),
+            Err(e) => {
+                // Each backend's trigger names what it guards and what it refuses.
+                let e = e.to_string();
+                let table = if sql.contains("gl_entries") {
+                    "gl_entries"
+                } else {
+                    "stock_ledger"
+                };
+                let says = match (f.db.db(), table) {
+                    (tenantry_store::Db::Postgres(_), _) => {
+                        format!("posted {table} rows are never changed or removed")
+                    }
+                    (tenantry_store::Db::Sqlite(_), "gl_entries") if sql.starts_with("UPDATE") => {
+                        "posted ledger entries are never changed".into()
+                    }
+                    (tenantry_store::Db::Sqlite(_), "gl_entries") => {
+                        "posted ledger entries are never removed".into()
+                    }
+                    (tenantry_store::Db::Sqlite(_), _) if sql.starts_with("UPDATE") => {
+                        "posted stock entries are never changed".into()
+                    }
+                    (tenantry_store::Db::Sqlite(_), _) => {
+                        "posted stock entries are never removed".into()
+                    }
+                };
+                assert!(
+                    e.contains(&says),
+                    "{sql}: refused, but not by the trigger (expected {says:?}): {e}"
+                );
+            }
         }
+        assert_eq!(
+            table_rows(&f.db, "gl_entries").await,
+            gl_before,
+            "{sql} changed gl_entries"
+        );
+        assert_eq!(
+            table_rows(&f.db, "stock_ledger").await,
+            stock_before,
+            "{sql} changed stock_ledger"
+        );
     }
-    assert_eq!(f.db.ledger_size().await.unwrap(), 3);
 }

@@ -219,3 +219,64 @@ pub fn invoice_input(party: &str, lines: &[(&str, &str, &str)]) -> InvoiceInput 
 pub fn amt(s: &str) -> Amount {
     Amount::parse(s).unwrap()
 }
+
+/// The tenant database's tables, by name (the migrations' bookkeeping included).
+pub async fn table_names(db: &TenantDb) -> Vec<String> {
+    match db.db() {
+        Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+        Db::Postgres(p) => sqlx::query_scalar(
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+             ORDER BY table_name",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    }
+}
+
+/// Every row of `table` as text, in one fixed order (the rows' own text: a total order that
+/// needs no knowledge of the table's key).
+pub async fn table_rows(db: &TenantDb, table: &str) -> Vec<String> {
+    match db.db() {
+        Db::Sqlite(p) => {
+            let columns: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                    .bind(table)
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+            let row = columns
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            sqlx::query_scalar(&format!("SELECT {row} AS r FROM \"{table}\" ORDER BY r"))
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+        Db::Postgres(p) => sqlx::query_scalar(&format!(
+            "SELECT CAST(t AS TEXT) AS r FROM \"{table}\" AS t ORDER BY r"
+        ))
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    }
+}
+
+/// Every table of the tenant database with all its rows: what a refused operation must leave
+/// exactly as it was.
+pub async fn all_rows(db: &TenantDb) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for table in table_names(db).await {
+        let rows = table_rows(db, &table).await;
+        out.insert(table, rows);
+    }
+    out
+}
