@@ -5,6 +5,7 @@
 //! commit together. Reports read the accounts' daily totals rather than scanning the ledger.
 
 pub mod branding;
+pub mod drafts;
 mod error;
 pub mod invoice_pdf;
 pub mod invoices;

@@ -61,6 +61,10 @@ pub fn app(platform: Platform) -> Router {
             .merge(books::router())
             .merge(api::common_router())
             .fallback(pages::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                books::frappe::rpc::root,
+            ))
             .layer(axum::middleware::from_fn(
                 suspension::refuse_writes_when_suspended,
             ))

@@ -875,6 +875,22 @@ impl BooksTx {
             == 1)
     }
 
+    /// Deletes a draft with its lines (the schema's `ON DELETE CASCADE`); false, and nothing
+    /// deleted, if it is not a draft. A draft posted nothing and holds no number of a series, so
+    /// deleting it leaves no gap; a submitted or cancelled document is never deleted.
+    pub async fn delete_draft(&mut self, table: DocTable, id: i64) -> Result<bool> {
+        let sql = format!(
+            "DELETE FROM {} WHERE id = $1 AND docstatus = 0",
+            table.name()
+        );
+        Ok(on_tx!(&mut self.inner, c => sqlx::query(&sql)
+            .bind(id)
+            .execute(&mut **c)
+            .await?
+            .rows_affected())
+            == 1)
+    }
+
     /// Moves a submitted invoice's outstanding amount by `delta` towards zero, never past it:
     /// false (and nothing changed) if that would over-settle the invoice. Checked and applied in
     /// one statement, so concurrent payments cannot both pass the check.

@@ -13,13 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Json, Router};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -46,12 +45,15 @@ use crate::error::frappe_status;
 use crate::host::CurrentTenant;
 use crate::AppState;
 
+pub(crate) mod rpc;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/resource/{doctype}", get(list).post(create))
         .route("/api/resource/{doctype}/{name}", get(read).put(update))
         .route("/api/method/login", post(login))
         .route("/api/method/logout", post(logout))
+        .merge(rpc::router())
 }
 
 /// The most rows one list returns (`limit_page_length=0` asks for all of them, up to this).
@@ -144,11 +146,12 @@ fn invalid(message: impl Into<String>) -> ErpError {
     ErpError::Invalid(message.into())
 }
 
+/// A text field: JSON text or null. A number, a boolean, a list or an object is refused, as the
+/// native API refuses it (a customer is never named `5` because a client sent `5`).
 fn text_of(field: &str, j: J) -> Result<Option<String>, ErpError> {
     match j {
         J::Null => Ok(None),
         J::Str(s) => Ok(Some(s)),
-        J::Num(n) => Ok(Some(n)),
         other => Err(invalid(format!(
             "{field} must be text, not {}",
             other.kind()
@@ -1326,8 +1329,9 @@ fn gl_value(l: &LedgerLine, f: &str) -> Option<V> {
 
 // ---- errors, as Frappe answers them ----
 
-/// Frappe's error body: `exc_type`, `exception` and `_server_messages` (a JSON-encoded list of
-/// JSON-encoded `{"message": …}` objects).
+/// Frappe's error body: `exc_type`, `exception`, `exc` (a JSON-encoded list of tracebacks; here
+/// the one line naming the exception, never a stack) and `_server_messages` (a JSON-encoded list
+/// of JSON-encoded `{"message": …}` objects). Frappe's own Python client raises on `exc`.
 fn frappe_error(status: StatusCode, exc_type: &str, message: &str) -> Response {
     (status, Json(frappe_body(exc_type, message))).into_response()
 }
@@ -1341,9 +1345,12 @@ fn frappe_body(exc_type: &str, message: &str) -> serde_json::Value {
     })
     .to_string();
     let server_messages = serde_json::Value::from(vec![inner]).to_string();
+    let exception = format!("frappe.exceptions.{exc_type}: {message}");
+    let exc = serde_json::Value::from(vec![exception.clone()]).to_string();
     serde_json::json!({
         "exc_type": exc_type,
-        "exception": format!("frappe.exceptions.{exc_type}: {message}"),
+        "exception": exception,
+        "exc": exc,
         "_server_messages": server_messages,
     })
 }
@@ -1457,7 +1464,7 @@ fn doctype_of(name: &str) -> Result<Doctype, Response> {
 // ---- list ----
 
 /// Frappe's list parameters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ResourceQuery {
     /// A JSON list of fields, `["*"]` for all of them; `["name"]` when absent.
@@ -1494,6 +1501,16 @@ fn parse_fields(v: Option<&str>) -> Result<Vec<String>, ErpError> {
     let Some(text) = v.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(vec!["name".into()]);
     };
+    // `"*"` or `"name"`: one field as JSON text, as Frappe's Python client sends its default.
+    if text.starts_with('"') {
+        return match J::parse(text).map_err(|e| invalid(format!("fields: {e}")))? {
+            J::Str(f) => Ok(vec![clean_field(&f)]),
+            other => Err(invalid(format!(
+                "fields: expected text, not {}",
+                other.kind()
+            ))),
+        };
+    }
     if text.starts_with('[') {
         match J::parse(text).map_err(|e| invalid(format!("fields: {e}")))? {
             J::Arr(items) => items
@@ -1525,21 +1542,47 @@ fn parse_fields(v: Option<&str>) -> Result<Vec<String>, ErpError> {
 pub async fn list(
     FrappeCaller(c): FrappeCaller,
     Path(doctype): Path<String>,
-    params: Result<Query<ResourceQuery>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    match list_inner(&c, &doctype, params).await {
-        Ok(r) | Err(r) => r,
+    let rows = async {
+        let d = doctype_of(&doctype)?;
+        need(&c, d.read_permission())?;
+        let pairs = form_pairs(query.unwrap_or_default().as_bytes()).map_err(erp_error)?;
+        list_rows(&c, d, &ResourceQuery::from_pairs(pairs)).await
+    };
+    match rows.await {
+        Ok(rows) => data(rows),
+        Err(r) => r,
     }
 }
 
-async fn list_inner(
-    c: &BooksCaller,
-    doctype: &str,
-    params: Result<Query<ResourceQuery>, QueryRejection>,
-) -> Result<Response, Response> {
-    let d = doctype_of(doctype)?;
+impl ResourceQuery {
+    /// The parameters from name/value pairs (the last of a repeated name wins; others are
+    /// ignored).
+    fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut q = ResourceQuery::default();
+        for (k, v) in pairs {
+            let slot = match k.as_str() {
+                "fields" => &mut q.fields,
+                "filters" => &mut q.filters,
+                "order_by" => &mut q.order_by,
+                "limit_start" => &mut q.limit_start,
+                "limit_page_length" => &mut q.limit_page_length,
+                "limit" => &mut q.limit,
+                "or_filters" => &mut q.or_filters,
+                "group_by" => &mut q.group_by,
+                _ => continue,
+            };
+            *slot = Some(v);
+        }
+        q
+    }
+}
+
+/// A list's rows, as a list of the REST surface or `frappe.client.get_list` returns them: the
+/// caller's right to read `d` is checked first.
+async fn list_rows(c: &BooksCaller, d: Doctype, p: &ResourceQuery) -> Result<Vec<Doc>, Response> {
     need(c, d.read_permission())?;
-    let Query(p) = params.map_err(|e| erp_error(invalid(e.body_text())))?;
     if p.or_filters
         .as_deref()
         .is_some_and(|f| !f.trim().is_empty() && f.trim() != "[]")
@@ -1643,7 +1686,7 @@ async fn list_inner(
     }
     .await
     .map_err(erp_error)?;
-    Ok(data(rows))
+    Ok(rows)
 }
 
 fn party_kind(d: Doctype) -> PartyKind {
@@ -1800,17 +1843,20 @@ pub async fn read(
     FrappeCaller(c): FrappeCaller,
     Path((doctype, name)): Path<(String, String)>,
 ) -> Response {
-    let d = match doctype_of(&doctype) {
-        Ok(d) => d,
-        Err(r) => return r,
+    let doc = async {
+        let d = doctype_of(&doctype)?;
+        read_doc(&c, d, &name).await
     };
-    if let Err(r) = need(&c, d.read_permission()) {
-        return r;
-    }
-    match full_doc(&c.books, d, &name).await {
+    match doc.await {
         Ok(doc) => data(doc),
-        Err(e) => erp_error(e),
+        Err(r) => r,
     }
+}
+
+/// One document, whole, once the caller's right to read `d` is checked.
+async fn read_doc(c: &BooksCaller, d: Doctype, name: &str) -> Result<Doc, Response> {
+    need(c, d.read_permission())?;
+    full_doc(&c.books, d, name).await.map_err(erp_error)
 }
 
 async fn full_doc(books: &Books, d: Doctype, name: &str) -> Result<Doc, ErpError> {
@@ -2073,26 +2119,20 @@ async fn stock_entry_doc(books: &Books, doc: &StockEntryDoc) -> Result<Doc, ErpE
 /// The document a POST or PUT carries: a JSON body, `{"data": …}` (an object or JSON text), or a
 /// form with a `data` field holding JSON, as Frappe's own client sends it.
 async fn read_body(state: &AppState, req: Request) -> Result<J, ErpError> {
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form = is_form(req.headers());
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(|e| invalid(e.body_text()))?;
     if form {
-        let Form(map) = Form::<HashMap<String, String>>::from_request(req, state)
-            .await
-            .map_err(|e| invalid(e.body_text()))?;
-        return match map.get("data") {
-            Some(d) => J::parse(d).map_err(invalid),
+        let mut map: BTreeMap<String, String> = form_pairs(&bytes)?.into_iter().collect();
+        return match map.remove("data") {
+            Some(d) => J::parse(&d).map_err(invalid),
             None => Ok(J::Obj(
                 map.into_iter().map(|(k, v)| (k, J::Str(v))).collect(),
             )),
         };
     }
-    let bytes = Bytes::from_request(req, state)
-        .await
-        .map_err(|e| invalid(e.body_text()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| invalid("the body is not UTF-8"))?;
+    let text = utf8(&bytes)?;
     if text.trim().is_empty() {
         return Err(invalid("send the document as JSON"));
     }
@@ -2104,6 +2144,58 @@ async fn read_body(state: &AppState, req: Request) -> Result<J, ErpError> {
         },
         other => Ok(other),
     }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, ErpError> {
+    std::str::from_utf8(bytes).map_err(|_| invalid("the body is not UTF-8"))
+}
+
+/// A form body or a query string as name/value pairs, strictly: text that is not UTF-8 once
+/// percent-decoded is refused, never replaced by U+FFFD as a lenient decoder would.
+fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, ErpError> {
+    let decode = |part: &[u8]| -> Result<String, ErpError> {
+        let mut out = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            match part[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = part
+                        .get(i + 1..i + 3)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match hex {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).map_err(|_| invalid("the form is not UTF-8"))
+    };
+    bytes
+        .split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = match p.iter().position(|b| *b == b'=') {
+                Some(at) => (&p[..at], &p[at + 1..]),
+                None => (p, &p[p.len()..]),
+            };
+            Ok((decode(k)?, decode(v)?))
+        })
+        .collect()
 }
 
 /// Fields of ERPNext documents these books work out themselves or do not keep: accepted and
@@ -2659,18 +2751,21 @@ pub async fn create(
     Path(doctype): Path<String>,
     req: Request,
 ) -> Response {
-    match create_inner(&state, &c, &doctype, req).await {
-        Ok(r) | Err(r) => r,
+    let doc = async {
+        let d = doctype_of(&doctype)?;
+        // The caller's rights are checked before the body is read.
+        write_permission(&c, d)?;
+        let j = read_body(&state, req).await.map_err(erp_error)?;
+        create_doc(&c, d, j).await
+    };
+    match doc.await {
+        Ok(doc) => data(doc),
+        Err(r) => r,
     }
 }
 
-async fn create_inner(
-    state: &AppState,
-    c: &BooksCaller,
-    doctype: &str,
-    req: Request,
-) -> Result<Response, Response> {
-    let d = doctype_of(doctype)?;
+/// What writing a `d` takes, checked: GL Entry is never written.
+fn write_permission(c: &BooksCaller, d: Doctype) -> Result<Permission, Response> {
     let Some(write) = d.write_permission() else {
         return Err(frappe_error(
             StatusCode::FORBIDDEN,
@@ -2679,7 +2774,13 @@ async fn create_inner(
         ));
     };
     need(c, write)?;
-    let j = read_body(state, req).await.map_err(erp_error)?;
+    Ok(write)
+}
+
+/// Creates a document from its JSON (`"docstatus": 1` creates and submits it in one
+/// transaction): what POST `/api/resource/<DocType>` and `frappe.client.insert` do.
+async fn create_doc(c: &BooksCaller, d: Doctype, j: J) -> Result<Doc, Response> {
+    write_permission(c, d)?;
     let mut b = Body::new(d.name(), j).map_err(erp_error)?;
     let submit = match b.int("docstatus").map_err(erp_error)? {
         None | Some(0) => false,
@@ -2858,7 +2959,7 @@ async fn create_inner(
     }
     .await
     .map_err(erp_error)?;
-    Ok(data(doc))
+    Ok(doc)
 }
 
 // ---- update ----
@@ -2879,8 +2980,15 @@ pub async fn update(
     Path((doctype, name)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    match update_inner(&state, &c, &doctype, &name, req).await {
-        Ok(r) | Err(r) => r,
+    let doc = async {
+        let d = doctype_of(&doctype)?;
+        may_change(&c, d)?;
+        let j = read_body(&state, req).await.map_err(erp_error)?;
+        update_doc(&c, d, &name, j).await
+    };
+    match doc.await {
+        Ok(doc) => data(doc),
+        Err(r) => r,
     }
 }
 
@@ -2941,14 +3049,9 @@ fn transition(
     Ok(t)
 }
 
-async fn update_inner(
-    state: &AppState,
-    c: &BooksCaller,
-    doctype: &str,
-    name: &str,
-    req: Request,
-) -> Result<Response, Response> {
-    let d = doctype_of(doctype)?;
+/// Refuses someone who may neither edit nor submit nor cancel a `d`, before anything is read;
+/// the permission editing it takes.
+fn may_change(c: &BooksCaller, d: Doctype) -> Result<Permission, Response> {
     let Some(write) = d.write_permission() else {
         return Err(frappe_error(
             StatusCode::FORBIDDEN,
@@ -2956,13 +3059,20 @@ async fn update_inner(
             "GL Entry is read-only: ledger entries are posted by submitting documents",
         ));
     };
-    // Someone who may neither edit nor submit nor cancel is refused before anything is read.
     if !(c.can(write)
         || d.is_submittable() && (c.can(Permission::ErpSubmit) || c.can(Permission::ErpCancel)))
     {
         return Err(not_permitted(c, write));
     }
-    let j = read_body(state, req).await.map_err(erp_error)?;
+    Ok(write)
+}
+
+/// Applies the fields sent to a stored document and moves it through `docstatus` (1 submits a
+/// draft, with any edit in the same transaction; 2 cancels): what PUT
+/// `/api/resource/<DocType>/<name>` and `frappe.client.save`, `set_value`, `submit` and `cancel`
+/// do.
+async fn update_doc(c: &BooksCaller, d: Doctype, name: &str, j: J) -> Result<Doc, Response> {
+    let write = may_change(c, d)?;
     let mut b = Body::new(d.name(), j).map_err(erp_error)?;
     let wanted = b.int("docstatus").map_err(erp_error)?;
     // Submitting and cancelling need their own rights, whatever the document's state.
@@ -3190,7 +3300,7 @@ async fn update_inner(
         }
         Doctype::GlEntry => return Err(erp_error(invalid("GL Entry is read-only"))),
     };
-    Ok(data(doc))
+    Ok(doc)
 }
 
 /// Master data is never submitted: its `docstatus` stays 0.
