@@ -25,6 +25,8 @@ pub enum AuthError {
     Unauthenticated,
     #[error("you do not have access to this")]
     Forbidden,
+    #[error("this business asks for a second step when you sign in: confirm it first")]
+    SecondFactorRequired,
     #[error("{0}")]
     Invalid(#[from] ValidationError),
     #[error("{0} was not found")]

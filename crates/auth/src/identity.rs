@@ -260,6 +260,56 @@ impl Identity {
         Ok(accepted)
     }
 
+    /// Accepts a client's invitation for the signed-in `user` it was made for: they become a
+    /// member.
+    pub async fn accept_invitation_signed_in(
+        &self,
+        token: &str,
+        user: &UserRecord,
+    ) -> Result<TenantId> {
+        let tenant = self
+            .control
+            .accept_invitation_signed_in(&sha256_hex(token), user.id)
+            .await?
+            .ok_or(AuthError::InvitationInvalid)?;
+        self.joined(user, tenant).await?;
+        Ok(tenant)
+    }
+
+    /// Accepts, from the portal, a client's offer made to `user`.
+    pub async fn accept_membership(&self, user: &UserRecord, tenant: TenantId) -> Result<()> {
+        if !self.control.accept_membership(user.id, tenant).await? {
+            return Err(AuthError::NotFound("invitation".into()));
+        }
+        self.joined(user, tenant).await
+    }
+
+    async fn joined(&self, user: &UserRecord, tenant: TenantId) -> Result<()> {
+        self.changed();
+        self.audit(
+            &user.email,
+            "member.joined",
+            Some(tenant),
+            json!({ "user": user.id.to_string() }),
+        )
+        .await
+    }
+
+    /// Declines a client's offer made to `user`.
+    pub async fn decline_membership(&self, user: &UserRecord, tenant: TenantId) -> Result<()> {
+        if !self.control.decline_membership(user.id, tenant).await? {
+            return Err(AuthError::NotFound("invitation".into()));
+        }
+        self.changed();
+        self.audit(
+            &user.email,
+            "member.declined",
+            Some(tenant),
+            json!({ "user": user.id.to_string() }),
+        )
+        .await
+    }
+
     /// Changes a password after checking the current one; every other session of the user ends.
     pub async fn change_password(
         &self,
@@ -326,13 +376,16 @@ impl Identity {
     }
 
     /// What `user` may do in `tenant`: their membership's role, or for operator staff the
-    /// role their platform role carries.
+    /// role their platform role carries. An account not yet set up (invited, no password) keeps
+    /// its memberships: it cannot sign in, but an API key the operator made for it works (a
+    /// new client's integration is often set up before its admin first signs in). A disabled
+    /// account has no access anywhere.
     pub async fn access(
         &self,
         user: &UserRecord,
         tenant: TenantId,
     ) -> Result<Option<TenantAccess>> {
-        if !user.is_active() {
+        if user.is_disabled() {
             return Ok(None);
         }
         if let Some(role) = self.role_in(user.id, tenant).await? {
@@ -351,13 +404,26 @@ impl Identity {
         Ok(!self.control.passkeys_of(user).await?.is_empty())
     }
 
-    /// Whether the user must pass (or enrol) a second factor: always for staff, and for members
-    /// of a tenant that requires it.
-    pub async fn mfa_required(&self, user: &UserRecord) -> Result<bool> {
+    /// Whether signing in (at the portal, or on `tenant`'s own host) owes a second factor:
+    /// for anyone with an authenticator, for staff, and on the host of a client that requires
+    /// it. Another client's rule never applies: it is a step-up when entering that client.
+    pub async fn mfa_required(&self, user: &UserRecord, tenant: Option<TenantId>) -> Result<bool> {
         if user.has_totp() || Self::platform_role(user).is_some() {
             return Ok(true);
         }
-        Ok(self.control.member_of_mfa_tenant(user.id).await?)
+        match tenant {
+            Some(t) => Ok(self.control.tenant_mfa_required(t).await?),
+            None => Ok(false),
+        }
+    }
+
+    /// Refuses to take `session` into `tenant` when the client requires a second factor that
+    /// the session has not proven.
+    async fn step_up(&self, session: &SessionRecord, tenant: TenantId) -> Result<()> {
+        if !session.second_factor && self.control.tenant_mfa_required(tenant).await? {
+            return Err(AuthError::SecondFactorRequired);
+        }
+        Ok(())
     }
 
     // ---- login ----
@@ -436,7 +502,7 @@ impl Identity {
             }
         }
         self.control.clear_login_failures(&account_key).await?;
-        let stage = if self.mfa_required(&user).await? {
+        let stage = if self.mfa_required(&user, req.tenant).await? {
             SessionStage::Mfa
         } else {
             SessionStage::Active
@@ -447,6 +513,7 @@ impl Identity {
                 req.tenant,
                 None,
                 stage,
+                false,
                 req.remember,
                 req.ip,
                 req.user_agent,
@@ -546,13 +613,13 @@ impl Identity {
         {
             return refuse("no client").await;
         }
-        let stage = if self.mfa_required(&user).await? {
+        let stage = if self.mfa_required(&user, None).await? {
             SessionStage::Mfa
         } else {
             SessionStage::Active
         };
         let session = self
-            .start_session(&user, None, None, stage, false, ip, user_agent)
+            .start_session(&user, None, None, stage, false, false, ip, user_agent)
             .await?;
         self.control.record_login(user.id, unix_now()).await?;
         self.audit(
@@ -575,6 +642,7 @@ impl Identity {
         tenant: Option<TenantId>,
         origin_hash: Option<String>,
         stage: SessionStage,
+        second_factor: bool,
         remember: bool,
         ip: Option<&str>,
         user_agent: Option<&str>,
@@ -588,6 +656,7 @@ impl Identity {
             origin_hash,
             selected_tenant_id: None,
             stage,
+            second_factor,
             csrf_token: random_token(32),
             remember,
             ip: clip(ip, 64),
@@ -651,14 +720,29 @@ impl Identity {
     /// Gives the session a new id and CSRF token (at a privilege change); the old cookie stops
     /// working.
     pub async fn rotate(&self, session: &SessionRecord, stage: SessionStage) -> Result<NewSession> {
+        self.rotate_as(session, stage, session.second_factor).await
+    }
+
+    /// A new session id for a session that has just proven a second factor.
+    pub async fn rotate_verified(&self, session: &SessionRecord) -> Result<NewSession> {
+        self.rotate_as(session, SessionStage::Active, true).await
+    }
+
+    async fn rotate_as(
+        &self,
+        session: &SessionRecord,
+        stage: SessionStage,
+        second_factor: bool,
+    ) -> Result<NewSession> {
         let token = random_token(32);
         let mut record = session.clone();
         record.id_hash = sha256_hex(&token);
         record.stage = stage;
+        record.second_factor = second_factor;
         record.csrf_token = random_token(32);
         if !self
             .control
-            .rotate_session(&session.id_hash, &record.id_hash, stage, &record.csrf_token)
+            .rotate_session(&session.id_hash, &record)
             .await?
         {
             return Err(AuthError::Unauthenticated);
@@ -673,6 +757,14 @@ impl Identity {
         let user = self.user(session.user_id).await?;
         self.audit(&user.email, "logout", session.tenant_id, json!({}))
             .await
+    }
+
+    /// Ends the session behind a cookie's value, if it is still live.
+    pub async fn end_session_token(&self, token: &str) -> Result<()> {
+        if let Some(s) = self.control.session(&sha256_hex(token)).await? {
+            self.logout(&s).await?;
+        }
+        Ok(())
     }
 
     /// Ends every session of the user, on every host.
@@ -822,14 +914,15 @@ impl Identity {
             .await
     }
 
-    /// Completes a login that owes a second factor: a TOTP code (once) or a recovery code
-    /// (once). The session gets a new id.
+    /// Completes a login that owes a second factor, or a step-up of a signed-in session that
+    /// has not proven one: a TOTP code (once) or a recovery code (once). The session gets a new
+    /// id.
     pub async fn pass_second_factor(
         &self,
         session: &SessionRecord,
         code: &str,
     ) -> Result<NewSession> {
-        if session.stage != SessionStage::Mfa {
+        if session.second_factor {
             return Err(AuthError::InvalidCode);
         }
         let user = self.user(session.user_id).await?;
@@ -858,7 +951,7 @@ impl Identity {
                 .await?;
             return Err(AuthError::InvalidCode);
         }
-        let rotated = self.rotate(session, SessionStage::Active).await?;
+        let rotated = self.rotate_verified(session).await?;
         self.audit(
             &user.email,
             "login",
@@ -887,6 +980,7 @@ impl Identity {
                 None,
                 None,
                 SessionStage::Active,
+                true,
                 false,
                 ip,
                 user_agent,
@@ -903,11 +997,11 @@ impl Identity {
         &self,
         session: &SessionRecord,
     ) -> Result<NewSession> {
-        if session.stage != SessionStage::Mfa {
+        if session.second_factor {
             return Err(AuthError::InvalidCode);
         }
         let user = self.user(session.user_id).await?;
-        let rotated = self.rotate(session, SessionStage::Active).await?;
+        let rotated = self.rotate_verified(session).await?;
         self.audit(
             &user.email,
             "login",
@@ -921,7 +1015,7 @@ impl Identity {
     /// A session that owes MFA but whose user has no authenticator yet is promoted once they
     /// enrol (enrolment proves the second factor).
     pub async fn complete_enrolment_login(&self, session: &SessionRecord) -> Result<NewSession> {
-        self.rotate(session, SessionStage::Active).await
+        self.rotate_verified(session).await
     }
 
     // ---- client selection, hand-off and tokens ----
@@ -938,6 +1032,7 @@ impl Identity {
             .access(user, tenant)
             .await?
             .ok_or(AuthError::Forbidden)?;
+        self.step_up(session, tenant).await?;
         self.control
             .select_tenant_in_session(&session.id_hash, Some(tenant))
             .await?;
@@ -962,6 +1057,7 @@ impl Identity {
             .access(user, tenant)
             .await?
             .ok_or(AuthError::Forbidden)?;
+        self.step_up(session, tenant).await?;
         let code = random_token(32);
         self.control
             .insert_handoff(
@@ -1033,6 +1129,7 @@ impl Identity {
             Some(tenant),
             Some(handoff.origin_hash),
             SessionStage::Active,
+            origin.second_factor,
             origin.remember,
             ip,
             user_agent,

@@ -184,6 +184,14 @@ impl TokenService {
         Ok(self.keys.read().await)
     }
 
+    /// Makes the first signing key if there is none yet.
+    pub async fn ensure_signing_key(&self) -> Result<()> {
+        if self.fresh_keys().await?.signing.is_none() {
+            self.rotate().await?;
+        }
+        Ok(())
+    }
+
     /// Signs a token for `user` acting as `role` in `tenant`. Makes the first key if there is
     /// none yet.
     pub async fn issue(
@@ -192,11 +200,8 @@ impl TokenService {
         tenant: TenantId,
         role: TenantRole,
     ) -> Result<(String, i64)> {
-        let mut key = self.fresh_keys().await?.signing.clone();
-        if key.is_none() {
-            self.rotate().await?;
-            key = self.keys.read().await.signing.clone();
-        }
+        self.ensure_signing_key().await?;
+        let key = self.keys.read().await.signing.clone();
         let key = key.ok_or_else(|| AuthError::Internal("no signing key".into()))?;
         let iat = unix_now();
         let exp = iat + self.ttl_secs;

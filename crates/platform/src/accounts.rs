@@ -5,6 +5,7 @@ use serde::Serialize;
 use tenantry_auth::api_keys::CreatedApiKey;
 use tenantry_domain::{Email, PlatformRole, TenantId, TenantRole, UserId};
 use tenantry_store::control::now;
+use tenantry_store::identity::PendingVia;
 use tenantry_store::secrets::random_hex;
 use time::Duration;
 
@@ -117,14 +118,18 @@ pub async fn create_api_key(
 ) -> Result<CreatedApiKey> {
     let role = TenantRole::parse(role)?;
     let (tenant, user) = member(platform, tenant, email).await?;
-    if platform
-        .control()
-        .role_in(user.id, tenant.id)
-        .await?
-        .is_none()
-    {
+    // A key that would never work is refused with the reason, not printed as if it did.
+    let membership = platform.control().member(tenant.id, user.id).await?;
+    let refusal = match membership {
+        None => Some("is not a member of"),
+        Some(m) if m.pending => Some("has not yet accepted the invitation to join"),
+        Some(m) if !m.active => Some("is deactivated in"),
+        Some(_) if user.is_disabled() => Some("has a disabled account, so no key works for"),
+        Some(_) => None,
+    };
+    if let Some(why) = refusal {
         return Err(PlatformError::Refused(format!(
-            "{} is not a member of {}",
+            "{} {why} {}",
             user.email, tenant.subdomain
         )));
     }
@@ -168,16 +173,19 @@ pub async fn revoke_api_key(platform: &Platform, email: &str, key: &str) -> Resu
     Ok(platform.identity().revoke_api_key(&user, key).await?)
 }
 
-/// A new member's invitation: the link to pass on (shown once).
+/// An invitation to join a client: the link to pass on (shown once). The answer is the same
+/// whether or not the email already had an account, so that a client's admin learns nothing of
+/// other clients' people.
 #[derive(Debug, Serialize)]
 pub struct InvitedMember {
     pub email: String,
     pub role: &'static str,
-    /// `None` when the person already has a password: they just gain the membership.
-    pub invitation_url: Option<String>,
+    pub invitation_url: String,
 }
 
-/// Invites `email` into `tenant` with `role`, within the plan's user limit.
+/// Invites `email` into `tenant` with `role`, within the plan's user limit. They become a member
+/// only when they accept: a new account by choosing a password through the link, an existing
+/// one signed in (through the link, or from the portal where the offer is waiting).
 pub async fn invite_member(
     platform: &Platform,
     tenant: TenantId,
@@ -192,18 +200,41 @@ pub async fn invite_member(
         .await?
         .ok_or_else(|| PlatformError::NotFound("client".into()))?;
     let user = control.ensure_user(&email).await?;
-    let already = control.role_in(user, tenant).await?.is_some();
-    if !already {
-        if let Some(max) = control.plan(&record.plan).await?.and_then(|p| p.max_users) {
-            if control.active_member_count(tenant).await? >= max {
-                return Err(PlatformError::Refused(format!(
-                    "the {} plan allows {max} users; deactivate someone or change plan first",
-                    record.plan.as_str()
-                )));
+    let pending = control.member(tenant, user).await?.map(|m| m.pending);
+    match pending {
+        Some(false) => {
+            return Err(PlatformError::Refused(format!(
+                "{email} is already a member of {}; change their role in the list instead",
+                record.name
+            )))
+        }
+        Some(true) => {}
+        None => {
+            if let Some(max) = control.plan(&record.plan).await?.and_then(|p| p.max_users) {
+                if control.active_member_count(tenant).await? >= max {
+                    return Err(PlatformError::Refused(format!(
+                        "the {} plan allows {max} users; deactivate someone or change plan first",
+                        record.plan.as_str()
+                    )));
+                }
             }
         }
     }
-    control.grant_membership(user, tenant, role).await?;
+    let set_up = control
+        .user(user)
+        .await?
+        .is_some_and(|u| u.status != "invited");
+    let via = if set_up {
+        PendingVia::Portal
+    } else {
+        PendingVia::Link
+    };
+    if !control.offer_membership(user, tenant, role, via).await? {
+        return Err(PlatformError::Refused(format!(
+            "{email} is already a member of {}",
+            record.name
+        )));
+    }
     platform.changed();
     control
         .append_audit(
@@ -213,15 +244,21 @@ pub async fn invite_member(
             &serde_json::json!({ "email": email.as_str(), "role": role.as_str() }),
         )
         .await?;
-    let has_password = control
-        .user(user)
-        .await?
-        .is_some_and(|u| u.password_hash.is_some());
-    let invitation_url = if has_password {
-        None
-    } else {
-        Some(issue_invitation(platform, user, Some(tenant), Some(role)).await?)
-    };
+    if set_up {
+        control
+            .add_notification(
+                user,
+                None,
+                &format!(
+                    "{} invited you to join as {}: accept or decline it on the Client Portal",
+                    record.name,
+                    role.as_str()
+                ),
+                Some("/select"),
+            )
+            .await?;
+    }
+    let invitation_url = issue_invitation(platform, user, Some(tenant), Some(role)).await?;
     Ok(InvitedMember {
         email: email.as_str().to_owned(),
         role: role.as_str(),

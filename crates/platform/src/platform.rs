@@ -75,6 +75,9 @@ impl Platform {
             auth_settings(&config),
             config.portal_url(),
         )?;
+        // The published key set is never empty: a verifier that fetches it before the first
+        // token is signed must not cache an empty set.
+        identity.tokens().ensure_signing_key().await?;
         let admin = Arc::new(TenantAdmin::new(
             config.data_dir.clone(),
             config.sqlite_durability,

@@ -225,7 +225,11 @@ struct TenantSummaryRow {
 /// An invitation as its link's page shows it.
 #[derive(Clone, Debug)]
 pub struct InvitationRecord {
+    pub user_id: UserId,
     pub email: String,
+    /// Whether the account was set up before (then the invitation is accepted signed in).
+    pub account_set_up: bool,
+    pub tenant_id: Option<TenantId>,
     pub tenant_name: Option<String>,
     pub role: Option<String>,
     pub expires_at: OffsetDateTime,
@@ -691,28 +695,37 @@ impl ControlStore {
     pub async fn invitation(&self, token_hash: &str) -> Result<Option<InvitationRecord>> {
         type Row = (
             String,
+            String,
+            String,
+            Option<String>,
             Option<String>,
             Option<String>,
             OffsetDateTime,
             Option<OffsetDateTime>,
         );
         let row: Option<Row> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT u.email, t.name, i.role, i.expires_at, i.used_at
+            "SELECT u.id, u.email, u.status, i.tenant_id, t.name, i.role, i.expires_at, i.used_at
              FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN tenants t ON t.id = i.tenant_id
              WHERE i.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(p)
         .await?);
-        Ok(row.map(
-            |(email, tenant_name, role, expires_at, used_at)| InvitationRecord {
-                email,
-                tenant_name,
-                role,
-                expires_at,
-                used_at,
+        row.map(
+            |(user_id, email, status, tenant_id, tenant_name, role, expires_at, used_at)| {
+                Ok(InvitationRecord {
+                    user_id: user_id.parse().map_err(corrupt)?,
+                    email,
+                    account_set_up: status != "invited",
+                    tenant_id: tenant_id.map(|t| t.parse()).transpose().map_err(corrupt)?,
+                    tenant_name,
+                    role,
+                    expires_at,
+                    used_at,
+                })
             },
-        ))
+        )
+        .transpose()
     }
 
     // ---- activity and audit ----

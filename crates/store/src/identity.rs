@@ -35,6 +35,10 @@ impl UserRecord {
         self.status == "active"
     }
 
+    pub fn is_disabled(&self) -> bool {
+        self.status == "disabled"
+    }
+
     pub fn has_totp(&self) -> bool {
         self.totp_enabled_at.is_some() && self.totp_secret_enc.is_some()
     }
@@ -76,13 +80,14 @@ impl TryFrom<UserRow> for UserRecord {
     }
 }
 
-/// id, user, tenant, expiry, use.
+/// id, user, tenant, expiry, use, the user's status.
 type InvitationRow = (
     String,
     String,
     Option<String>,
     OffsetDateTime,
     Option<OffsetDateTime>,
+    String,
 );
 
 const USER_COLUMNS: &str = "id, email, display_name, password_hash, status, platform_role, \
@@ -107,7 +112,27 @@ pub struct MemberRecord {
     pub user_status: String,
     pub role: TenantRole,
     pub active: bool,
+    /// Invited, and not yet accepted: no access until they do.
+    pub pending: bool,
     pub last_login_at: Option<i64>,
+}
+
+/// How a pending membership may be accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingVia {
+    /// From the portal, by the signed-in person (they had an account when invited).
+    Portal,
+    /// Only through the invitation link (the account was new).
+    Link,
+}
+
+impl PendingVia {
+    fn as_str(self) -> &'static str {
+        match self {
+            PendingVia::Portal => "portal",
+            PendingVia::Link => "link",
+        }
+    }
 }
 
 /// What an invitation, once accepted, did.
@@ -142,6 +167,9 @@ pub struct SessionRecord {
     pub origin_hash: Option<String>,
     pub selected_tenant_id: Option<TenantId>,
     pub stage: SessionStage,
+    /// Whether this session has proven a second factor (what entering a client that requires
+    /// MFA asks for).
+    pub second_factor: bool,
     pub csrf_token: String,
     pub remember: bool,
     pub ip: Option<String>,
@@ -159,6 +187,7 @@ struct SessionRow {
     origin_hash: Option<String>,
     selected_tenant_id: Option<String>,
     stage: String,
+    second_factor: bool,
     csrf_token: String,
     remember: bool,
     ip: Option<String>,
@@ -190,6 +219,7 @@ impl TryFrom<SessionRow> for SessionRecord {
                 "active" => SessionStage::Active,
                 other => return Err(corrupt(format!("session stage {other:?}"))),
             },
+            second_factor: r.second_factor,
             csrf_token: r.csrf_token,
             remember: r.remember,
             ip: r.ip,
@@ -202,7 +232,7 @@ impl TryFrom<SessionRow> for SessionRecord {
 }
 
 const SESSION_COLUMNS: &str = "id_hash, user_id, tenant_id, origin_hash, selected_tenant_id, \
-     stage, csrf_token, remember, ip, user_agent, created_at, last_seen_at, expires_at";
+     stage, csrf_token, remember, ip, user_agent, created_at, last_seen_at, expires_at, second_factor";
 
 /// A hand-off code, taken: who it was for and where.
 #[derive(Clone, Debug)]
@@ -425,16 +455,23 @@ impl ControlStore {
             let mut tx = p.begin().await?;
             let row: Option<InvitationRow> =
                 sqlx::query_as(
-                    "SELECT id, user_id, tenant_id, expires_at, used_at FROM invitations WHERE token_hash = $1",
+                    "SELECT i.id, i.user_id, i.tenant_id, i.expires_at, i.used_at, u.status
+                     FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1",
                 )
                 .bind(token_hash)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some((id, user_id, tenant_id, expires_at, used_at)) = row else {
+            let Some((id, user_id, tenant_id, expires_at, used_at, status)) = row else {
                 return Ok(None);
             };
             let t = crate::control::now();
             if used_at.is_some() || expires_at <= t {
+                return Ok(None);
+            }
+            // A client's invitation sets the password only of an account never set up: anyone
+            // else accepts it signed in (`accept_invitation_signed_in`), so a link one client's
+            // admin holds cannot take over an account.
+            if tenant_id.is_some() && status != "invited" {
                 return Ok(None);
             }
             let claimed = sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
@@ -457,7 +494,7 @@ impl ControlStore {
             .execute(&mut *tx)
             .await?;
             if let Some(tenant) = &tenant_id {
-                sqlx::query("UPDATE memberships SET active = TRUE WHERE user_id = $1 AND tenant_id = $2")
+                sqlx::query("UPDATE memberships SET pending = NULL WHERE user_id = $1 AND tenant_id = $2")
                     .bind(&user_id)
                     .bind(tenant)
                     .execute(&mut *tx)
@@ -468,6 +505,41 @@ impl ControlStore {
                 user_id: user_id.parse().map_err(corrupt)?,
                 tenant_id: tenant_id.map(|t| t.parse()).transpose().map_err(corrupt)?,
             }))
+        })
+    }
+
+    /// Uses a client's invitation for `user`, already signed in: marks it used and makes them a
+    /// member. `None` when the link is unknown, used, expired, for someone else or not a
+    /// client's.
+    pub async fn accept_invitation_signed_in(
+        &self,
+        token_hash: &str,
+        user: UserId,
+    ) -> Result<Option<TenantId>> {
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let t = crate::control::now();
+            let tenant: Option<Option<String>> = sqlx::query_scalar(
+                "UPDATE invitations SET used_at = $1
+                 WHERE token_hash = $2 AND user_id = $3 AND tenant_id IS NOT NULL
+                   AND used_at IS NULL AND expires_at > $1
+                 RETURNING tenant_id",
+            )
+            .bind(t)
+            .bind(token_hash)
+            .bind(user.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(Some(tenant)) = tenant else {
+                return Ok(None);
+            };
+            sqlx::query("UPDATE memberships SET pending = NULL WHERE user_id = $1 AND tenant_id = $2")
+                .bind(user.to_string())
+                .bind(&tenant)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(tenant.parse().map_err(corrupt)?))
         })
     }
 
@@ -499,7 +571,7 @@ impl ControlStore {
         Ok(())
     }
 
-    /// Grants `role` in `tenant` (creating or reactivating the membership).
+    /// Grants `role` in `tenant` (creating, reactivating or confirming the membership).
     pub async fn grant_membership(
         &self,
         user: UserId,
@@ -508,7 +580,7 @@ impl ControlStore {
     ) -> Result<()> {
         on_db!(self.db(), p => sqlx::query(
             "INSERT INTO memberships (user_id, tenant_id, role, created_at, active) VALUES ($1, $2, $3, $4, TRUE)
-             ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role, active = TRUE",
+             ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role, active = TRUE, pending = NULL",
         )
         .bind(user.to_string())
         .bind(tenant.to_string())
@@ -667,15 +739,25 @@ impl ControlStore {
     /// The tenants a user is an active member of, by name. Tenants still being provisioned are
     /// left out.
     pub async fn memberships_of(&self, user: UserId) -> Result<Vec<MembershipRecord>> {
-        let rows: Vec<(String, String, String, String, String)> = on_db!(self.db(), p => sqlx::query_as(
+        self.memberships_in_state(user, "m.pending IS NULL").await
+    }
+
+    /// The tenants (with their `role`) `user` belongs to in the state `pending` names.
+    async fn memberships_in_state(
+        &self,
+        user: UserId,
+        pending: &str,
+    ) -> Result<Vec<MembershipRecord>> {
+        let sql = format!(
             "SELECT t.id, t.name, t.subdomain, t.status, m.role
              FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-             WHERE m.user_id = $1 AND m.active = TRUE AND t.status <> 'provisioning'
-             ORDER BY t.name",
-        )
-        .bind(user.to_string())
-        .fetch_all(p)
-        .await?);
+             WHERE m.user_id = $1 AND m.active = TRUE AND {pending} AND t.status <> 'provisioning'
+             ORDER BY t.name"
+        );
+        let rows: Vec<(String, String, String, String, String)> = on_db!(self.db(), p => sqlx::query_as(&sql)
+            .bind(user.to_string())
+            .fetch_all(p)
+            .await?);
         rows.into_iter()
             .map(|(id, name, subdomain, status, role)| {
                 Ok(MembershipRecord {
@@ -692,7 +774,7 @@ impl ControlStore {
     /// The user's role in the tenant, if they are an active member.
     pub async fn role_in(&self, user: UserId, tenant: TenantId) -> Result<Option<TenantRole>> {
         let role: Option<String> = on_db!(self.db(), p => sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2 AND active = TRUE",
+            "SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2 AND active = TRUE AND pending IS NULL",
         )
         .bind(user.to_string())
         .bind(tenant.to_string())
@@ -703,6 +785,19 @@ impl ControlStore {
     }
 
     pub async fn members(&self, tenant: TenantId) -> Result<Vec<MemberRecord>> {
+        self.members_where(tenant, None).await
+    }
+
+    /// One person's membership of `tenant` (pending, active or not), if any.
+    pub async fn member(&self, tenant: TenantId, user: UserId) -> Result<Option<MemberRecord>> {
+        Ok(self.members_where(tenant, Some(user)).await?.pop())
+    }
+
+    async fn members_where(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+    ) -> Result<Vec<MemberRecord>> {
         type Row = (
             String,
             String,
@@ -711,18 +806,20 @@ impl ControlStore {
             String,
             bool,
             Option<i64>,
+            Option<String>,
         );
         let rows: Vec<Row> = on_db!(self.db(), p => sqlx::query_as(
-            "SELECT u.id, u.email, u.display_name, u.status, m.role, m.active, u.last_login_at
+            "SELECT u.id, u.email, u.display_name, u.status, m.role, m.active, u.last_login_at, m.pending
              FROM memberships m JOIN users u ON u.id = m.user_id
-             WHERE m.tenant_id = $1 ORDER BY u.email",
+             WHERE m.tenant_id = $1 AND ($2 IS NULL OR m.user_id = $2) ORDER BY u.email",
         )
         .bind(tenant.to_string())
+        .bind(user.map(|u| u.to_string()))
         .fetch_all(p)
         .await?);
         rows.into_iter()
             .map(
-                |(id, email, display_name, status, role, active, last_login_at)| {
+                |(id, email, display_name, status, role, active, last_login_at, pending)| {
                     Ok(MemberRecord {
                         user_id: id.parse().map_err(corrupt)?,
                         email,
@@ -730,6 +827,7 @@ impl ControlStore {
                         user_status: status,
                         role: TenantRole::parse(&role).map_err(corrupt)?,
                         active,
+                        pending: pending.is_some(),
                         last_login_at,
                     })
                 },
@@ -764,16 +862,88 @@ impl ControlStore {
         .await?))
     }
 
-    /// Whether the user is an active member of any served tenant that requires MFA.
-    pub async fn member_of_mfa_tenant(&self, user: UserId) -> Result<bool> {
-        let n: i64 = on_db!(self.db(), p => sqlx::query_scalar(
-            "SELECT count(*) FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-             WHERE m.user_id = $1 AND m.active = TRUE AND t.mfa_required = TRUE AND t.status <> 'provisioning'",
+    /// Offers `role` in `tenant` to `user`, pending their acceptance `via` the portal or only
+    /// their invitation link. An offer still pending is replaced; `false` (and nothing changed)
+    /// when they are already a member.
+    pub async fn offer_membership(
+        &self,
+        user: UserId,
+        tenant: TenantId,
+        role: TenantRole,
+        via: PendingVia,
+    ) -> Result<bool> {
+        let n = on_db!(self.db(), p => sqlx::query(
+            "INSERT INTO memberships (user_id, tenant_id, role, created_at, active, pending)
+             VALUES ($1, $2, $3, $4, TRUE, $5)
+             ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role, pending = excluded.pending
+             WHERE memberships.pending IS NOT NULL",
         )
         .bind(user.to_string())
-        .fetch_one(p)
-        .await?);
-        Ok(n > 0)
+        .bind(tenant.to_string())
+        .bind(role.as_str())
+        .bind(crate::control::now())
+        .bind(via.as_str())
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Accepts, from the portal, an offer made to someone who already had an account; `false`
+    /// when there is no such offer.
+    pub async fn accept_membership(&self, user: UserId, tenant: TenantId) -> Result<bool> {
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE memberships SET pending = NULL WHERE user_id = $1 AND tenant_id = $2 AND pending = 'portal'",
+            )
+            .bind(user.to_string())
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
+            // Its link is spent with it.
+            sqlx::query("UPDATE invitations SET used_at = $1 WHERE user_id = $2 AND tenant_id = $3 AND used_at IS NULL")
+                .bind(crate::control::now())
+                .bind(user.to_string())
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Declines (or withdraws) a pending offer, with its unused invitation links; `false` when
+    /// there is none.
+    pub async fn decline_membership(&self, user: UserId, tenant: TenantId) -> Result<bool> {
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2 AND pending IS NOT NULL",
+            )
+            .bind(user.to_string())
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM invitations WHERE user_id = $1 AND tenant_id = $2 AND used_at IS NULL")
+                .bind(user.to_string())
+                .bind(tenant.to_string())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// The offers a signed-in user may accept from the portal.
+    pub async fn pending_memberships_of(&self, user: UserId) -> Result<Vec<MembershipRecord>> {
+        self.memberships_in_state(user, "m.pending = 'portal'")
+            .await
     }
 
     pub async fn tenant_mfa_required(&self, tenant: TenantId) -> Result<bool> {
@@ -839,7 +1009,7 @@ impl ControlStore {
 
     pub async fn insert_session(&self, s: &SessionRecord) -> Result<()> {
         let sql = format!(
-            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         );
         on_db!(self.db(), p => sqlx::query(&sql)
             .bind(&s.id_hash)
@@ -855,6 +1025,7 @@ impl ControlStore {
             .bind(s.created_at)
             .bind(s.last_seen_at)
             .bind(s.expires_at)
+            .bind(s.second_factor)
             .execute(p)
             .await?
             .rows_affected());
@@ -881,27 +1052,22 @@ impl ControlStore {
         Ok(())
     }
 
-    /// Gives a session a new id (and stage and CSRF token), keeping everything else: the old
+    /// Gives a session a new id (and stage, second factor and CSRF token), keeping everything else: the old
     /// cookie stops working. Sessions handed off from it follow it.
-    pub async fn rotate_session(
-        &self,
-        old_hash: &str,
-        new_hash: &str,
-        stage: SessionStage,
-        csrf_token: &str,
-    ) -> Result<bool> {
+    pub async fn rotate_session(&self, old_hash: &str, new: &SessionRecord) -> Result<bool> {
         on_db!(self.db(), p => {
             let mut tx = p.begin().await?;
-            let n = sqlx::query("UPDATE sessions SET id_hash = $1, stage = $2, csrf_token = $3 WHERE id_hash = $4")
-                .bind(new_hash)
-                .bind(stage.as_str())
-                .bind(csrf_token)
+            let n = sqlx::query("UPDATE sessions SET id_hash = $1, stage = $2, csrf_token = $3, second_factor = $4 WHERE id_hash = $5")
+                .bind(&new.id_hash)
+                .bind(new.stage.as_str())
+                .bind(&new.csrf_token)
+                .bind(new.second_factor)
                 .bind(old_hash)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             sqlx::query("UPDATE sessions SET origin_hash = $1 WHERE origin_hash = $2")
-                .bind(new_hash)
+                .bind(&new.id_hash)
                 .bind(old_hash)
                 .execute(&mut *tx)
                 .await?;

@@ -52,6 +52,7 @@ pub static CONTROL: &[Migration] = &[
     migration!("control", 2, "0002_identity"),
     migration!("control", 3, "0003_sso"),
     migration!("control", 4, "0004_passkeys"),
+    migration!("control", 5, "0005_consent"),
 ];
 
 /// Every tenant database's migrations, oldest first.

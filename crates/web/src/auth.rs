@@ -101,13 +101,37 @@ pub fn clear_session_cookie(config: &Config) -> HeaderValue {
 /// Only local paths are followed after sign-in (no open redirect).
 pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
-        {
-            n.to_owned()
-        }
+        Some(n) if is_same_origin_path(n) => n.to_owned(),
         _ => "/".into(),
     }
+}
+
+/// Whether `n` can only be read as a path on this origin. Browsers strip tabs and newlines
+/// from a URL before reading it (so `/\t/evil.com` is `//evil.com`, another host) and treat `\`
+/// as `/`; a control character would also not fit in a `Location` header. Any of those, or a
+/// second leading slash, and it is not taken.
+fn is_same_origin_path(n: &str) -> bool {
+    n.len() < 512
+        && n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && !n.chars().any(char::is_control)
+}
+
+/// Ends the session the request's cookie names unless it is `kept`: signing in (as someone
+/// else, or again) in a browser never leaves the previous session alive behind the new cookie.
+pub(crate) async fn end_previous_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    kept: &NewSession,
+) -> Result<(), AuthError> {
+    let Some(token) = cookie_value(headers, session_cookie_name(state.platform.config())) else {
+        return Ok(());
+    };
+    if tenantry_auth::sha256_hex(&token) == kept.record.id_hash {
+        return Ok(());
+    }
+    state.platform.identity().end_session_token(&token).await
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -455,4 +479,32 @@ pub fn client_ip(
         }
     }
     peer.map(|p| p.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_origin_or_home() {
+        for (given, taken) in [
+            ("/books", "/books"),
+            ("/profile?tab=1#x", "/profile?tab=1#x"),
+            ("/\t/evil.com", "/"),
+            ("/\n/evil.com", "/"),
+            ("/\r/evil.com", "/"),
+            ("/x\r\nSet-Cookie: a=b", "/"),
+            ("//evil.com", "/"),
+            ("/\\evil.com", "/"),
+            ("\\\\evil.com", "/"),
+            ("https://evil.com", "/"),
+            ("evil.com", "/"),
+            ("", "/"),
+            ("/\u{7f}", "/"),
+        ] {
+            assert_eq!(safe_next(Some(given)), taken, "{given:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(600)))), "/");
+    }
 }

@@ -26,7 +26,7 @@ pub fn status_for(e: &PlatformError) -> StatusCode {
             AuthError::WeakPassword(_) | AuthError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AuthError::PasskeyFailed(_) => StatusCode::BAD_REQUEST,
             AuthError::InvitationInvalid => StatusCode::GONE,
-            AuthError::Forbidden => StatusCode::FORBIDDEN,
+            AuthError::Forbidden | AuthError::SecondFactorRequired => StatusCode::FORBIDDEN,
             AuthError::NotFound(_) => StatusCode::NOT_FOUND,
             AuthError::Store(StoreError::TenantUnavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Store(_) | AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,6 +8,7 @@ mod books;
 mod error;
 mod health;
 mod host;
+mod invitations;
 mod openapi;
 mod pages;
 mod passkeys;
@@ -47,6 +48,7 @@ pub fn app(platform: Platform) -> Router {
             .merge(api_user::portal_router())
             .merge(sso::portal_router())
             .merge(team::portal_router())
+            .merge(invitations::portal_router())
             .merge(passkeys::portal_router())
             .merge(api::common_router())
             .fallback(pages::not_found)

@@ -14,11 +14,10 @@ use serde_json::json;
 use tenantry_auth::passkeys::{Assertion, Attestation, Challenge};
 use tenantry_auth::AuthError;
 use tenantry_platform::PlatformError;
-use tenantry_store::identity::SessionStage;
 
 use crate::auth::{
-    client_ip, cookie_header, cookie_value, csrf_refusal, safe_next, session_cookie, AnySession,
-    PortalUser,
+    client_ip, cookie_header, cookie_value, csrf_refusal, end_previous_session, safe_next,
+    session_cookie, AnySession, PortalUser,
 };
 use crate::error::AppError;
 use crate::AppState;
@@ -189,6 +188,9 @@ async fn login_finish(
         .await
     {
         Ok(session) => {
+            if let Err(e) = end_previous_session(&state, &headers, &session).await {
+                return error(StatusCode::INTERNAL_SERVER_ERROR, e);
+            }
             let mut res =
                 Json(json!({ "redirect": safe_next(body.next.as_deref()) })).into_response();
             res.headers_mut()
@@ -212,7 +214,7 @@ async fn mfa_begin(State(state): State<AppState>, s: AnySession, headers: Header
         return AppError::new(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token")
             .into_response();
     }
-    if s.session.stage != SessionStage::Mfa {
+    if s.session.second_factor {
         return AppError::new(StatusCode::CONFLICT, "this session owes no second step")
             .into_response();
     }

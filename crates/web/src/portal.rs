@@ -18,8 +18,8 @@ use tenantry_platform::PlatformError;
 use tenantry_store::identity::SessionStage;
 
 use crate::auth::{
-    clear_session_cookie, client_ip, cookie_header, cookie_value, csrf_refusal, safe_next,
-    session_cookie, AnySession, PortalUser, TenantUser,
+    clear_session_cookie, client_ip, cookie_header, cookie_value, csrf_refusal,
+    end_previous_session, safe_next, session_cookie, AnySession, PortalUser, TenantUser,
 };
 use crate::host::{CurrentTenant, Surface};
 use crate::pages::{display_unix, error_response, platform_error_page, render};
@@ -40,10 +40,6 @@ pub fn sign_in_router() -> Router<AppState> {
 pub fn portal_router() -> Router<AppState> {
     Router::new()
         .route("/", get(portal_home))
-        .route(
-            "/invite/{token}",
-            get(invitation_page).post(invitation_submit),
-        )
         .route("/select", get(select_page).post(select_submit))
         .route("/dashboard", get(dashboard))
         .route("/open/{client}", get(open_client))
@@ -122,7 +118,16 @@ pub(crate) fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Res
     res
 }
 
-fn signed_in(state: &AppState, session: &NewSession, to: &str) -> Response {
+/// Redirects to `to` with the new session's cookie, having ended the session it replaces.
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &NewSession,
+    to: &str,
+) -> Response {
+    if let Err(e) = end_previous_session(state, headers, session).await {
+        return auth_error_page(e);
+    }
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -131,7 +136,7 @@ fn signed_in(state: &AppState, session: &NewSession, to: &str) -> Response {
     res
 }
 
-fn csrf_forbidden() -> Response {
+pub(crate) fn csrf_forbidden() -> Response {
     error_response(
         StatusCode::FORBIDDEN,
         "Form expired",
@@ -139,7 +144,7 @@ fn csrf_forbidden() -> Response {
     )
 }
 
-fn auth_error_page(e: AuthError) -> Response {
+pub(crate) fn auth_error_page(e: AuthError) -> Response {
     platform_error_page(PlatformError::from(e))
 }
 
@@ -251,13 +256,9 @@ async fn login_submit(
         .await;
     let next = safe_next(form.next.as_deref());
     let (status, message) = match outcome {
-        Ok(LoginOutcome::Done(s)) => return signed_in(&state, &s, &next),
+        Ok(LoginOutcome::Done(s)) => return signed_in(&state, &headers, &s, &next).await,
         Ok(LoginOutcome::SecondFactor(s)) => {
-            return signed_in(
-                &state,
-                &s,
-                &format!("/mfa?next={}", crate::auth::percent_encode(&next)),
-            )
+            return signed_in(&state, &headers, &s, &mfa_path(&next)).await
         }
         Err(AuthError::InvalidCredentials) => (
             StatusCode::UNAUTHORIZED,
@@ -324,7 +325,7 @@ async fn mfa_form(
         Err(e) => return platform_error_page(e),
     };
     // At sign-in (not when enrolling from the profile), a passkey can be the second step.
-    let has_passkey = action == "/mfa"
+    let has_passkey = action.starts_with("/mfa?")
         && match identity.has_passkey(s.user.id).await {
             Ok(v) => v,
             Err(e) => return auth_error_page(e),
@@ -365,11 +366,23 @@ async fn mfa_form(
     )
 }
 
-async fn mfa_page(State(state): State<AppState>, s: AnySession) -> Response {
-    if s.session.stage == SessionStage::Active {
-        return Redirect::to("/").into_response();
+/// Where to prove a second factor, then go on to `next`.
+fn mfa_path(next: &str) -> String {
+    format!("/mfa?next={}", crate::auth::percent_encode(next))
+}
+
+/// The second step: owed at sign-in, or asked for (a step-up) by a client that requires it
+/// when a signed-in session that has not proven one enters it.
+async fn mfa_page(
+    State(state): State<AppState>,
+    s: AnySession,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if s.session.second_factor || (s.session.stage == SessionStage::Active && q.next.is_none()) {
+        return Redirect::to(&next).into_response();
     }
-    mfa_form(&state, &s, "/mfa", None).await
+    mfa_form(&state, &s, &mfa_path(&next), None).await
 }
 
 #[derive(Deserialize)]
@@ -391,20 +404,24 @@ struct RecoveryCodesPage {
 async fn mfa_submit(
     State(state): State<AppState>,
     s: AnySession,
+    Query(q): Query<NextQuery>,
+    headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
     if let Some(r) = csrf_refusal(&s.session, &form.csrf) {
         return r;
     }
-    if s.session.stage == SessionStage::Active {
-        return Redirect::to("/").into_response();
+    let next = safe_next(q.next.as_deref());
+    if s.session.second_factor {
+        return Redirect::to(&next).into_response();
     }
+    let action = mfa_path(&next);
     let identity = state.platform.identity();
     if s.user.has_totp() {
         return match identity.pass_second_factor(&s.session, &form.code).await {
-            Ok(new) => signed_in(&state, &new, "/"),
+            Ok(new) => signed_in(&state, &headers, &new, &next).await,
             Err(AuthError::InvalidCode) => {
-                mfa_form(&state, &s, "/mfa", Some("That code is not valid.".into())).await
+                mfa_form(&state, &s, &action, Some("That code is not valid.".into())).await
             }
             Err(e) => auth_error_page(e),
         };
@@ -419,7 +436,7 @@ async fn mfa_submit(
                     &RecoveryCodesPage {
                         brand,
                         codes,
-                        continue_to: "/".into(),
+                        continue_to: next,
                     },
                 );
                 res.headers_mut().append(
@@ -431,7 +448,7 @@ async fn mfa_submit(
             Err(e) => auth_error_page(e),
         },
         Err(AuthError::InvalidCode) => {
-            mfa_form(&state, &s, "/mfa", Some("That code is not valid.".into())).await
+            mfa_form(&state, &s, &action, Some("That code is not valid.".into())).await
         }
         Err(e) => auth_error_page(e),
     }
@@ -459,8 +476,8 @@ async fn mfa_setup_submit(
     let identity = state.platform.identity();
     match identity.confirm_totp(&u.user, &form.code).await {
         Ok(codes) => {
-            // A privilege change: new session id.
-            let new = match identity.rotate(&u.session, SessionStage::Active).await {
+            // A privilege change (enrolment proves the second factor): new session id.
+            let new = match identity.rotate_verified(&u.session).await {
                 Ok(n) => n,
                 Err(e) => return auth_error_page(e),
             };
@@ -542,159 +559,6 @@ async fn logout_everywhere(
     res
 }
 
-// ---- invitation ----
-
-#[derive(Template)]
-#[template(path = "invite.html")]
-struct InvitationPage {
-    operator: String,
-    heading: String,
-    message: String,
-    token: String,
-    csrf: String,
-    show_form: bool,
-    error: Option<String>,
-}
-
-fn token_shape_ok(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// What an invitation link's holder sees: the form to choose a password while it is valid.
-async fn invitation_view(
-    state: &AppState,
-    token: &str,
-    csrf: String,
-    error: Option<String>,
-) -> Response {
-    let p = &state.platform;
-    let looked_up = async {
-        let operator = p.operator_name().await?;
-        let found = if token_shape_ok(token) {
-            p.control()
-                .invitation(&tenantry_auth::sha256_hex(token))
-                .await?
-        } else {
-            None
-        };
-        Ok::<_, PlatformError>((operator, found))
-    }
-    .await;
-    let (operator, found) = match looked_up {
-        Ok(v) => v,
-        Err(e) => return platform_error_page(e),
-    };
-    let now = time::OffsetDateTime::now_utc();
-    let (status, heading, message, show_form) = match found {
-        None => (
-            StatusCode::NOT_FOUND,
-            "Invitation not found".to_owned(),
-            "This invitation link is not valid. Ask whoever invited you to send a new one."
-                .to_owned(),
-            false,
-        ),
-        Some(inv) if inv.used_at.is_some() => (
-            StatusCode::GONE,
-            "Invitation already used".to_owned(),
-            "This invitation has already been accepted. Sign in with your password.".to_owned(),
-            false,
-        ),
-        Some(inv) if inv.expires_at <= now => (
-            StatusCode::GONE,
-            "Invitation expired".to_owned(),
-            "This invitation has expired. Ask whoever invited you to send a new one.".to_owned(),
-            false,
-        ),
-        Some(inv) => {
-            let expires = crate::pages::display_time(inv.expires_at);
-            let place = match (&inv.tenant_name, &inv.role) {
-                (Some(t), Some(r)) => format!("{t} as {r}"),
-                (Some(t), None) => t.clone(),
-                _ => operator.clone(),
-            };
-            (
-                if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
-                format!("You are invited to {place}"),
-                format!("This invitation for {} is valid until {expires}. Choose a password to accept it.", inv.email),
-                true,
-            )
-        }
-    };
-    render(
-        status,
-        &InvitationPage {
-            operator,
-            heading,
-            message,
-            token: token.to_owned(),
-            csrf,
-            show_form,
-            error,
-        },
-    )
-}
-
-async fn invitation_page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let (csrf, cookie) = form_token(&state, &headers);
-    with_cookie(invitation_view(&state, &token, csrf, None).await, cookie)
-}
-
-#[derive(Deserialize)]
-struct InvitationForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-async fn invitation_submit(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<InvitationForm>,
-) -> Response {
-    if !pre_session_csrf_ok(&headers, &form.csrf) {
-        return csrf_forbidden();
-    }
-    if form.password != form.confirm {
-        return invitation_view(
-            &state,
-            &token,
-            form.csrf,
-            Some("The two passwords differ.".into()),
-        )
-        .await;
-    }
-    if !token_shape_ok(&token) {
-        return invitation_view(&state, &token, form.csrf, None).await;
-    }
-    match state
-        .platform
-        .identity()
-        .accept_invitation(&token, &form.password)
-        .await
-    {
-        Ok(_) => Redirect::to("/login?notice=password-set").into_response(),
-        Err(AuthError::WeakPassword(m)) => {
-            invitation_view(
-                &state,
-                &token,
-                form.csrf,
-                Some(format!("Choose a stronger password: {m}.")),
-            )
-            .await
-        }
-        Err(AuthError::InvitationInvalid) => invitation_view(&state, &token, form.csrf, None).await,
-        Err(e) => auth_error_page(e),
-    }
-}
-
 // ---- client selection and dashboard ----
 
 struct ClientChoice {
@@ -709,6 +573,8 @@ struct ClientChoice {
 struct SelectPage {
     operator: String,
     clients: Vec<ClientChoice>,
+    /// Clients that invited this person, waiting for their answer.
+    offers: Vec<ClientChoice>,
     csrf: String,
     staff: bool,
     user_email: String,
@@ -734,6 +600,7 @@ async fn portal_home(State(state): State<AppState>, u: PortalUser) -> Response {
     if let Some(tenant) = pick {
         return match identity.select_client(&u.session, &u.user, tenant).await {
             Ok(_) => Redirect::to("/dashboard").into_response(),
+            Err(AuthError::SecondFactorRequired) => Redirect::to(&mfa_path("/")).into_response(),
             Err(e) => auth_error_page(e),
         };
     }
@@ -748,24 +615,26 @@ async fn select_page(State(state): State<AppState>, u: PortalUser) -> Response {
         Ok(o) => o,
         Err(e) => return platform_error_page(e),
     };
-    let memberships = match state.platform.control().memberships_of(u.user.id).await {
+    let control = state.platform.control();
+    let (memberships, offers) = match tokio::try_join!(
+        control.memberships_of(u.user.id),
+        control.pending_memberships_of(u.user.id)
+    ) {
         Ok(m) => m,
         Err(e) => return platform_error_page(e.into()),
     };
-    let clients = memberships
-        .into_iter()
-        .map(|m| ClientChoice {
-            id: m.tenant_id.to_string(),
-            name: m.tenant_name,
-            role: m.role.as_str(),
-            suspended: m.tenant_status == "suspended",
-        })
-        .collect();
+    let choice = |m: tenantry_store::identity::MembershipRecord| ClientChoice {
+        id: m.tenant_id.to_string(),
+        name: m.tenant_name,
+        role: m.role.as_str(),
+        suspended: m.tenant_status == "suspended",
+    };
     render(
         StatusCode::OK,
         &SelectPage {
             operator,
-            clients,
+            clients: memberships.into_iter().map(choice).collect(),
+            offers: offers.into_iter().map(choice).collect(),
             csrf: u.session.csrf_token.clone(),
             staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
             user_email: u.user.email.clone(),
@@ -803,8 +672,34 @@ async fn select_submit(
         .await
     {
         Ok(_) => Redirect::to("/dashboard").into_response(),
+        Err(AuthError::SecondFactorRequired) => step_up_to(&state, &u, tenant, "/select").await,
         Err(e) => auth_error_page(e),
     }
+}
+
+/// Sends a session that has not proven a second factor to prove it (enrolling one if they
+/// have none), because `tenant` requires it; then back to `then`.
+async fn step_up_to(state: &AppState, u: &PortalUser, tenant: TenantId, then: &str) -> Response {
+    let identity = state.platform.identity();
+    let has_passkey = match identity.has_passkey(u.user.id).await {
+        Ok(v) => v,
+        Err(e) => return auth_error_page(e),
+    };
+    if u.user.has_totp() || has_passkey {
+        return Redirect::to(&mfa_path(then)).into_response();
+    }
+    let name = match state.platform.control().tenant(tenant).await {
+        Ok(t) => t.map(|t| t.name.as_str().to_owned()).unwrap_or_default(),
+        Err(e) => return platform_error_page(e.into()),
+    };
+    error_response(
+        StatusCode::FORBIDDEN,
+        "Two-step sign-in needed",
+        &format!(
+            "{name} asks everyone who works in it to sign in in two steps. Set up an \
+             authenticator app on your profile (/mfa/setup), then open {name} again."
+        ),
+    )
 }
 
 struct NotificationView {
@@ -978,6 +873,9 @@ async fn open_client(
             };
             Redirect::to(&format!("{base}/auth/handoff?code={code}")).into_response()
         }
+        Err(AuthError::SecondFactorRequired) => {
+            step_up_to(&state, &u, tenant.id, "/dashboard").await
+        }
         Err(e) => auth_error_page(e),
     }
 }
@@ -1003,7 +901,7 @@ async fn handoff(
         .exchange_handoff(&q.code, tenant.0.id, ip.as_deref(), ua.as_deref())
         .await
     {
-        Ok(s) => signed_in(&state, &s, "/"),
+        Ok(s) => signed_in(&state, &headers, &s, "/").await,
         Err(AuthError::InvalidCode | AuthError::Forbidden) => error_response(
             StatusCode::UNAUTHORIZED,
             "This link has expired",

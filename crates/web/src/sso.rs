@@ -13,8 +13,8 @@ use tenantry_auth::{AuthError, LoginOutcome};
 use tenantry_platform::PlatformError;
 
 use crate::auth::{
-    clear_session_cookie, client_ip, cookie_header, cookie_value, safe_next, session_cookie,
-    AnySession,
+    clear_session_cookie, client_ip, cookie_header, cookie_value, end_previous_session, safe_next,
+    session_cookie, AnySession,
 };
 use crate::error::AppError;
 use crate::pages::{error_response, platform_error_page};
@@ -193,6 +193,9 @@ pub async fn callback(
         }
         Err(e) => return platform_error_page(PlatformError::from(e)),
     };
+    if let Err(e) = end_previous_session(&state, &headers, &session).await {
+        return platform_error_page(PlatformError::from(e));
+    }
     let mut res = Redirect::to(&to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,

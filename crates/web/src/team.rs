@@ -157,7 +157,7 @@ async fn team_view(state: &AppState, u: &PortalUser, outcome: Outcome) -> Respon
                     role: m.role.as_str(),
                     status: if !m.active {
                         "deactivated"
-                    } else if m.user_status == "invited" {
+                    } else if m.pending || m.user_status == "invited" {
                         "invited"
                     } else {
                         "active"
@@ -216,10 +216,10 @@ async fn invite(
     let outcome = match result {
         Ok(invited) => Outcome {
             notice: Some(format!(
-                "{} is now {} of {}.",
+                "{} is invited as {}. They join {} once they accept: pass on the link below.",
                 invited.email, invited.role, tenant.name
             )),
-            invitation_url: invited.invitation_url,
+            invitation_url: Some(invited.invitation_url),
             ..Outcome::ok()
         },
         Err(e) => match Outcome::from_error(e) {

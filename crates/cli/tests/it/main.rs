@@ -9,6 +9,7 @@ mod books_branding;
 mod books_frappe;
 mod books_pages;
 mod cli;
+mod consent;
 mod identity;
 mod isolation;
 mod lifecycle;

@@ -259,7 +259,7 @@ pub async fn add_members(
         )
         .await
         .unwrap();
-        let token = invitation_token(invited.invitation_url.as_deref().unwrap());
+        let token = invitation_token(&invited.invitation_url);
         app.platform
             .identity()
             .accept_invitation(&token, password)
