@@ -50,7 +50,10 @@ pub(crate) mod rpc;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/resource/{doctype}", get(list).post(create))
-        .route("/api/resource/{doctype}/{name}", get(read).put(update))
+        .route(
+            "/api/resource/{doctype}/{name}",
+            get(read).put(update).delete(rpc::delete_resource),
+        )
         .route("/api/method/login", post(login))
         .route("/api/method/logout", post(logout))
         .merge(rpc::router())
@@ -2834,11 +2837,9 @@ async fn create_doc(c: &BooksCaller, d: Doctype, j: J) -> Result<Doc, Response> 
                 item_doc(&i, &barcodes)
             }
             Doctype::Warehouse => {
-                let name = match b.text("warehouse_name")? {
-                    Some(n) => Some(n),
-                    None => b.text("name")?,
-                }
-                .unwrap_or_default();
+                // Both are read (and type-checked); the first given names it.
+                let (given, name) = (b.text("warehouse_name")?, b.text("name")?);
+                let name = given.or(name).unwrap_or_default();
                 let disabled = b.flag("disabled")?.unwrap_or(false);
                 b.finish(WAREHOUSE_IGNORED)?;
                 let mut w = books.create_warehouse(&name).await?;
@@ -2856,11 +2857,9 @@ async fn create_doc(c: &BooksCaller, d: Doctype, j: J) -> Result<Doc, Response> 
                 whole(d.name(), &w, WAREHOUSE_FIELDS, warehouse_value)
             }
             Doctype::Account => {
-                let name = match b.text("account_name")? {
-                    Some(n) => Some(n),
-                    None => b.text("name")?,
-                }
-                .unwrap_or_default();
+                // Both are read (and type-checked); the first given names it.
+                let (given, name) = (b.text("account_name")?, b.text("name")?);
+                let name = given.or(name).unwrap_or_default();
                 let root_type = b
                     .text("root_type")?
                     .map(|r| RootType::parse(&r))

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -134,6 +134,10 @@ type Args = BTreeMap<String, J>;
 
 async fn call(state: &AppState, path_method: Option<String>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
+    // Refusals are JSON here, never the sign-in page a browser at `/` would be sent to.
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => return erp_error(invalid("the body is too large or was cut short")),
@@ -705,6 +709,22 @@ async fn save(c: &BooksCaller, doc: J, docstatus: Option<i64>) -> Result<Doc, Re
     match name {
         Some(name) => update_doc(c, d, &name, J::Obj(m)).await,
         None => create_doc(c, d, J::Obj(m)).await,
+    }
+}
+
+/// DELETE `/api/resource/<DocType>/<name>`: as `frappe.client.delete`, answered as ERPNext does
+/// (202, `{"message": "ok"}`).
+pub async fn delete_resource(
+    FrappeCaller(c): FrappeCaller,
+    Path((doctype, name)): Path<(String, String)>,
+) -> Response {
+    let done = async {
+        let d = doctype_of(&doctype)?;
+        delete(&c, d, &name).await
+    };
+    match done.await {
+        Ok(()) => (StatusCode::ACCEPTED, message("ok")).into_response(),
+        Err(r) => r,
     }
 }
 
