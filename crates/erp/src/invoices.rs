@@ -689,6 +689,43 @@ async fn post_invoice(
         Some(o) => tx.invoice_lines(o.id).await?,
         None => Vec::new(),
     };
+    if let Some(o) = &original {
+        // Checked again here, under the credited invoice's lock, against the credit notes
+        // submitted so far: a note drafted before others were submitted, or submitted beside
+        // them, must not credit more than the invoice's total nor return more than it sold.
+        let (credited, returned) = tx.credited_against(o.id).await?;
+        if credited - inv.grand_total > o.grand_total {
+            return Err(invalid(format!(
+                "the credit would exceed {}'s total of {}: {} is credited already",
+                o.name(),
+                o.grand_total,
+                credited
+            )));
+        }
+        for l in &inv.lines {
+            let of_item = |q: &[(i64, Quantity)]| -> Quantity {
+                q.iter().filter(|r| r.0 == l.item_id).map(|r| r.1).sum()
+            };
+            let sold: Quantity = original_lines
+                .iter()
+                .filter(|x| x.item_id == l.item_id)
+                .map(|x| x.qty)
+                .sum();
+            let before = of_item(&returned);
+            let now: Quantity = inv
+                .lines
+                .iter()
+                .filter(|x| x.item_id == l.item_id)
+                .map(|x| x.qty.abs())
+                .sum();
+            if before + now > sold {
+                return Err(invalid(format!(
+                    "line {}: cannot return {now} of {}; the invoice has {sold} and {before} is returned already",
+                    l.idx, l.item_code
+                )));
+            }
+        }
+    }
     let n = tx.next_number(&doc.series(inv.posting_date)).await?;
     let number = doc.number(inv.posting_date, n);
     let mut ledger = LedgerWrite::new(

@@ -422,3 +422,63 @@ async fn posted_rows_cannot_be_changed_even_by_sql(f: &Fixture) {
         );
     }
 }
+
+both_backends!(
+    a_drafted_credit_note_cannot_credit_twice,
+    a_drafted_credit_note_cannot_credit_twice
+);
+/// Found by the property test: the credit limits were checked only when a credit note was
+/// written, against the notes submitted by then. A note drafted first and submitted after
+/// another note credited the invoice again, beyond its total and beyond what it sold.
+async fn a_drafted_credit_note_cannot_credit_twice(f: &Fixture) {
+    f.customer("Acme Ltd").await;
+    f.item("SERVICE", false, VatCategory::Standard, "10.00", "0")
+        .await;
+    f.item("FEE", false, VatCategory::Exempt, "5.00", "0").await;
+    let inv = f
+        .invoice(
+            InvoiceKind::Sales,
+            "Acme Ltd",
+            &[("SERVICE", "1", "10.00"), ("FEE", "10", "5.00")],
+            true,
+        )
+        .await
+        .unwrap();
+    let credit = |qty: &str| InvoiceInput {
+        is_return: true,
+        return_against: Some(inv.name.clone()),
+        ..invoice_input("Acme Ltd", &[("SERVICE", qty, "10.00")])
+    };
+    let draft = f
+        .books
+        .create_invoice(InvoiceKind::Sales, &credit("1"), "t", false, f.today)
+        .await
+        .unwrap();
+    f.books
+        .create_invoice(InvoiceKind::Sales, &credit("1"), "t", true, f.today)
+        .await
+        .unwrap();
+    let size = f.db.ledger_size().await.unwrap();
+    // The service is returned already: the draft may not return it again.
+    invalid(
+        f.books
+            .submit_invoice(InvoiceKind::Sales, &draft.name, f.today)
+            .await,
+        "returned already",
+    );
+    // Nor may a second note written now.
+    invalid(
+        f.books
+            .create_invoice(InvoiceKind::Sales, &credit("1"), "t", true, f.today)
+            .await,
+        "returned already",
+    );
+    assert_eq!(f.db.ledger_size().await.unwrap(), size);
+    let after = f
+        .books
+        .invoice_doc(InvoiceKind::Sales, &inv.name, f.today)
+        .await
+        .unwrap();
+    // 62.00 (12.00 + 50.00 exempt) less the one credit of 12.00.
+    assert_eq!(after.invoice.outstanding, amt("50.00"));
+}

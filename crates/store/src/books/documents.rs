@@ -834,6 +834,33 @@ impl BooksTx {
         .await?))
     }
 
+    /// What the submitted credit notes against an invoice have credited: in total (positive)
+    /// and per item (positive quantities). Read under the invoice's lock.
+    pub async fn credited_against(
+        &mut self,
+        invoice_id: i64,
+    ) -> Result<(Amount, Vec<(i64, Quantity)>)> {
+        let total: i64 = on_tx!(&mut self.inner, c => sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(-grand_total), 0) AS BIGINT) FROM invoices
+             WHERE return_against_id = $1 AND docstatus = 1",
+        )
+        .bind(invoice_id)
+        .fetch_one(&mut **c)
+        .await?);
+        let items: Vec<(i64, i64)> = on_tx!(&mut self.inner, c => sqlx::query_as(
+            "SELECT l.item_id, CAST(SUM(-l.qty) AS BIGINT) FROM invoice_lines l
+             JOIN invoices n ON n.id = l.invoice_id
+             WHERE n.return_against_id = $1 AND n.docstatus = 1 GROUP BY l.item_id",
+        )
+        .bind(invoice_id)
+        .fetch_all(&mut **c)
+        .await?);
+        Ok((
+            Amount(total),
+            items.into_iter().map(|(i, q)| (i, Quantity(q))).collect(),
+        ))
+    }
+
     pub async fn set_line_cost(&mut self, line_id: i64, cost: Amount) -> Result<()> {
         on_tx!(&mut self.inner, c => sqlx::query("UPDATE invoice_lines SET cost = $2 WHERE id = $1")
             .bind(line_id)
