@@ -962,16 +962,13 @@ both_backends!(
     }
 );
 
+/// A method's arguments, as a form carries them.
+type Args = Vec<(&'static str, String)>;
+
 /// (method, arguments, the permission it needs; None: nobody may). Writes name documents that
 /// do not exist or carry bodies that cannot succeed, so that a caller let through changes
 /// nothing either.
-fn rpc_calls(
-    draft: &str,
-) -> Vec<(
-    &'static str,
-    Vec<(&'static str, String)>,
-    Option<Permission>,
-)> {
+fn rpc_calls(draft: &str) -> Vec<(&'static str, Args, Option<Permission>)> {
     use Permission::*;
     let s = |v: &str| v.to_owned();
     vec![
@@ -1183,7 +1180,7 @@ both_backends!(frappe_rpc_authorisation_matrix, |app: TestApp| async move {
     }
     // Writes that would succeed, refused for too small a role.
     let sinv = docs.of("sales-invoices").submitted.clone();
-    let valid: Vec<(&str, Vec<(&str, String)>, TenantRole)> = vec![
+    let valid: Vec<(&str, Args, TenantRole)> = vec![
         (
             "frappe.client.insert",
             vec![("doc", r#"{"doctype": "Customer", "customer_name": "Sneaky"}"#.into())],
