@@ -118,6 +118,43 @@ fn is_same_origin_path(n: &str) -> bool {
         && !n.chars().any(char::is_control)
 }
 
+/// The cookie that carries the CSRF token of forms shown before there is a session (login,
+/// invitation): the form must echo it.
+pub(crate) const PRE_SESSION_CSRF: &str = "tenantry_form";
+
+fn pre_session_csrf(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, PRE_SESSION_CSRF)
+}
+
+/// The pre-session CSRF token to put in a form, and the cookie to set if it is new.
+pub(crate) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    if let Some(t) = pre_session_csrf(headers).filter(|t| t.len() == 32) {
+        return (t, None);
+    }
+    let t = tenantry_auth::random_token(16);
+    let c = cookie_header(
+        state.platform.config(),
+        PRE_SESSION_CSRF,
+        &t,
+        "/",
+        cookie::SameSite::Lax,
+        None,
+    );
+    (t, Some(c))
+}
+
+pub(crate) fn pre_session_csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
+    pre_session_csrf(headers)
+        .is_some_and(|t| tenantry_auth::constant_time_eq(t.as_bytes(), submitted.as_bytes()))
+}
+
+pub(crate) fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
 /// Ends the session the request's cookie names unless it is `kept`: signing in (as someone
 /// else, or again) in a browser never leaves the previous session alive behind the new cookie.
 pub(crate) async fn end_previous_session(

@@ -8,7 +8,6 @@ mod books;
 mod error;
 mod health;
 mod host;
-mod invitations;
 mod openapi;
 mod pages;
 mod passkeys;
@@ -16,7 +15,6 @@ mod portal;
 mod security;
 mod sso;
 mod suspension;
-mod team;
 
 use axum::routing::get;
 use axum::Router;
@@ -47,8 +45,6 @@ pub fn app(platform: Platform) -> Router {
             .merge(portal::portal_router())
             .merge(api_user::portal_router())
             .merge(sso::portal_router())
-            .merge(team::portal_router())
-            .merge(invitations::portal_router())
             .merge(passkeys::portal_router())
             .merge(api::common_router())
             .fallback(pages::not_found)

@@ -197,8 +197,8 @@ async fn landing_page(
 }
 
 async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (csrf, cookie) = crate::portal::form_token(&state, &headers);
-    crate::portal::with_cookie(
+    let (csrf, cookie) = crate::auth::form_token(&state, &headers);
+    crate::auth::with_cookie(
         landing_page(&state, csrf, StatusCode::OK, None, None).await,
         cookie,
     )
@@ -224,7 +224,7 @@ async fn contact(
     headers: HeaderMap,
     axum::Form(form): axum::Form<ContactForm>,
 ) -> Response {
-    if !crate::portal::pre_session_csrf_ok(&headers, &form.csrf) {
+    if !crate::auth::pre_session_csrf_ok(&headers, &form.csrf) {
         return error_response(
             StatusCode::FORBIDDEN,
             "Form expired",

@@ -135,7 +135,7 @@ async fn register_finish(
 
 fn pre_session_csrf_ok(headers: &HeaderMap) -> bool {
     let submitted = csrf_header(headers).unwrap_or_default();
-    crate::portal::pre_session_csrf_ok(headers, submitted)
+    crate::auth::pre_session_csrf_ok(headers, submitted)
 }
 
 async fn login_begin(State(state): State<AppState>, headers: HeaderMap) -> Response {

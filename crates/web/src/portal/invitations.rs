@@ -14,11 +14,12 @@ use tenantry_domain::TenantId;
 use tenantry_platform::PlatformError;
 use tenantry_store::identity::SessionStage;
 
-use crate::auth::{csrf_refusal, percent_encode, Caller, Credential, PortalUser};
-use crate::pages::{error_response, platform_error_page, render};
-use crate::portal::{
-    auth_error_page, csrf_forbidden, form_token, pre_session_csrf_ok, with_cookie,
+use super::common::{auth_error_page, csrf_forbidden};
+use crate::auth::{
+    csrf_refusal, form_token, percent_encode, pre_session_csrf_ok, with_cookie, Caller, Credential,
+    PortalUser,
 };
+use crate::pages::{error_response, platform_error_page, render};
 use crate::AppState;
 
 pub fn portal_router() -> Router<AppState> {
