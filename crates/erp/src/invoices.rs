@@ -57,7 +57,7 @@ pub struct LineInput {
 }
 
 /// An invoice with its lines and its status as of a day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvoiceDoc {
     pub name: String,
     pub status: InvoiceStatus,

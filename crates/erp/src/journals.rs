@@ -36,7 +36,7 @@ pub struct JournalLineInput {
     pub credit: Amount,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JournalDoc {
     pub name: String,
     #[serde(flatten)]

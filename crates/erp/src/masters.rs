@@ -423,6 +423,18 @@ impl Books {
         Ok(self.db.fiscal_years().await?)
     }
 
+    pub async fn list_fiscal_years(&self, query: &ListQuery) -> Result<Vec<FiscalYear>> {
+        Ok(self.db.list_fiscal_years(query).await?)
+    }
+
+    pub async fn fiscal_year(&self, name: &str) -> Result<FiscalYear> {
+        self.fiscal_years()
+            .await?
+            .into_iter()
+            .find(|y| y.name == name)
+            .ok_or_else(|| ErpError::NotFound(format!("fiscal year {name:?}")))
+    }
+
     pub async fn create_fiscal_year(&self, input: &FiscalYearInput) -> Result<FiscalYear> {
         let name = clean_text("name", &input.name, 40, true)?;
         if input.end_date < input.start_date {

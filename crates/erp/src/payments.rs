@@ -40,7 +40,7 @@ pub struct AllocationInput {
     pub amount: Amount,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PaymentDoc {
     pub name: String,
     #[serde(flatten)]

@@ -37,7 +37,7 @@ pub struct StockLineInput {
     pub basic_rate: Option<Amount>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StockEntryDoc {
     pub name: String,
     #[serde(flatten)]

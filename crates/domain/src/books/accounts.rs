@@ -7,7 +7,7 @@ use crate::ValidationError;
 
 /// Where an account sits in the accounting equation. Asset and expense accounts carry debit
 /// balances; liability, equity and income accounts carry credit balances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RootType {
     Asset,
@@ -71,7 +71,7 @@ impl RootType {
 }
 
 /// What an account is used for: the postings find their accounts by these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountType {
     Receivable,
@@ -182,7 +182,7 @@ pub struct TemplateAccount {
 }
 
 /// The charts a new client can start from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartTemplate {
     /// A UK small-business chart in the usual nominal-code ranges.

@@ -231,6 +231,22 @@ macro_rules! scaled_type {
             }
         }
 
+        /// Described to API clients as what it is on the wire: a decimal string.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some(format!("^-?[0-9]+(\\.[0-9]{{1,{}}})?$", $decimals)))
+                    .description(Some(format!(
+                        "{} An exact decimal string; numbers are accepted on input.",
+                        $doc
+                    )))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 d.deserialize_any(DecimalVisitor {

@@ -16,6 +16,19 @@ pub enum Docstatus {
     Cancelled,
 }
 
+/// Described to API clients as the integer it is on the wire.
+impl utoipa::PartialSchema for Docstatus {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .enum_values(Some([0, 1, 2]))
+            .description(Some("0 draft, 1 submitted, 2 cancelled"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Docstatus {}
+
 /// Why a document's state refuses what was asked of it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LifecycleError {
@@ -175,7 +188,7 @@ impl DocumentKind {
 }
 
 /// Whether money is coming in or going out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentDirection {
     Receive,
@@ -211,7 +224,7 @@ impl PaymentDirection {
 }
 
 /// Whether an invoice is a sale or a purchase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InvoiceKind {
     Sales,
@@ -251,7 +264,7 @@ impl InvoiceKind {
 }
 
 /// What a reader is told about an invoice's settlement, in Frappe's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum InvoiceStatus {
     Draft,
     Unpaid,

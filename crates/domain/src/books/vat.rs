@@ -5,7 +5,19 @@ use serde::{Deserialize, Serialize};
 use super::decimal::{div_round, Amount};
 use crate::ValidationError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum VatCategory {
     /// 20%.
@@ -72,7 +84,7 @@ impl VatCategory {
 }
 
 /// Where VAT is rounded. HMRC accepts either, used consistently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VatRounding {
     /// VAT is worked out and rounded on each line; the invoice's VAT is the sum of its lines'.

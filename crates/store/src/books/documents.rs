@@ -36,7 +36,7 @@ impl DocTable {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Invoice {
     pub id: i64,
     #[sqlx(try_from = "String")]
@@ -76,7 +76,7 @@ impl Invoice {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct InvoiceLine {
     pub id: i64,
     pub idx: i64,
@@ -216,7 +216,7 @@ pub struct LineDraft {
     pub warehouse_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Payment {
     pub id: i64,
     pub number: Option<String>,
@@ -246,7 +246,7 @@ impl Payment {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Allocation {
     pub invoice_id: i64,
     pub invoice_number: Option<String>,
@@ -268,7 +268,7 @@ pub struct PaymentDraft {
     pub allocations: Vec<(i64, Amount)>,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct JournalEntry {
     pub id: i64,
     pub number: Option<String>,
@@ -290,7 +290,7 @@ impl JournalEntry {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct JournalLine {
     pub idx: i64,
     pub account_id: i64,
@@ -314,7 +314,7 @@ pub struct JournalDraft {
     pub lines: Vec<(i64, Option<i64>, Amount, Amount)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StockPurpose {
     Receipt,
@@ -357,7 +357,7 @@ impl TryFrom<String> for StockPurpose {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct StockEntry {
     pub id: i64,
     pub number: Option<String>,
@@ -379,7 +379,7 @@ impl StockEntry {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct StockEntryLine {
     pub id: i64,
     pub idx: i64,

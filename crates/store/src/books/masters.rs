@@ -17,7 +17,7 @@ use crate::on_db;
 use crate::tenant_db::TenantDb;
 
 /// The company's settings that the books follow.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct BookSettings {
     pub name: String,
     pub currency: String,
@@ -32,7 +32,7 @@ pub struct BookSettings {
     pub chart: ChartTemplate,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct FiscalYear {
     pub id: i64,
     pub name: String,
@@ -40,7 +40,7 @@ pub struct FiscalYear {
     pub end_date: Date,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Account {
     pub id: i64,
     pub number: String,
@@ -64,7 +64,7 @@ pub struct NewAccount {
     pub is_group: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PartyKind {
     Customer,
@@ -113,7 +113,7 @@ impl TryFrom<String> for PartyKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Party {
     pub id: i64,
     #[sqlx(try_from = "String")]
@@ -147,7 +147,7 @@ pub struct PartyFields {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Item {
     pub id: i64,
     pub code: String,
@@ -187,7 +187,7 @@ pub struct ItemGroup {
     pub parent_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Warehouse {
     pub id: i64,
     pub name: String,
@@ -260,6 +260,17 @@ pub(crate) static WAREHOUSE_LIST: ListSpec = ListSpec {
     ],
     search: &["name"],
     default_order: "name ASC",
+};
+
+pub(crate) static FISCAL_YEAR_LIST: ListSpec = ListSpec {
+    select: "SELECT id, name, start_date, end_date FROM fiscal_years",
+    columns: &[
+        ("name", "name", Kind::Text),
+        ("start_date", "start_date", Kind::Date),
+        ("end_date", "end_date", Kind::Date),
+    ],
+    search: &["name"],
+    default_order: "start_date ASC",
 };
 
 /// Runs a list built from a spec on either backend.
@@ -358,6 +369,10 @@ impl TenantDb {
         )
         .fetch_all(p)
         .await?))
+    }
+
+    pub async fn list_fiscal_years(&self, query: &ListQuery) -> Result<Vec<FiscalYear>> {
+        run_list!(self.db(), FISCAL_YEAR_LIST, &[], query, FiscalYear)
     }
 
     /// Adds a fiscal year; refused when it overlaps another.

@@ -5,7 +5,9 @@
 pub mod api;
 pub mod branding;
 pub mod frappe;
+pub mod kinds;
 pub mod pages;
+mod replies;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -24,6 +26,7 @@ use crate::AppState;
 /// Every books route, for the tenant host's router.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(kinds::router())
         .merge(api::router())
         .merge(branding::router())
         .merge(frappe::router())

@@ -1,6 +1,7 @@
 //! The DocTypes: names, rights, field renames, filters on stored columns, and each DocType's fields and values.
 
 use super::*;
+use crate::books::kinds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Doctype {
@@ -63,25 +64,15 @@ impl Doctype {
         }
     }
 
-    /// What creating or editing it takes; none for the ledger, which only submitting writes.
+    /// What creating or editing it takes, as its kind is declared; none for the ledger, which
+    /// only submitting writes.
     pub(super) fn write_permission(self) -> Option<Permission> {
-        match self {
-            Doctype::Customer | Doctype::SalesInvoice => Some(Permission::ErpCreateSales),
-            Doctype::Account => Some(Permission::ErpConfigure),
-            Doctype::GlEntry => None,
-            _ => Some(Permission::ErpCreateAny),
-        }
+        kinds::by_doctype(self.name()).map(|k| k.info.write)
     }
 
+    /// Whether its kind is declared with the document life cycle.
     pub(super) fn is_submittable(self) -> bool {
-        matches!(
-            self,
-            Doctype::SalesInvoice
-                | Doctype::PurchaseInvoice
-                | Doctype::PaymentEntry
-                | Doctype::JournalEntry
-                | Doctype::StockEntry
-        )
+        kinds::by_doctype(self.name()).is_some_and(|k| k.lifecycle == kinds::Lifecycle::Document)
     }
 
     /// Frappe field names that the store's lists call otherwise.
