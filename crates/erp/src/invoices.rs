@@ -221,7 +221,7 @@ impl Books {
         let lines = self.db.invoice_lines(id).await?;
         Ok(InvoiceDoc {
             name: invoice.name(),
-            status: status_of(&invoice, today),
+            status: invoice.status(today),
             invoice,
             lines,
         })
@@ -460,18 +460,6 @@ impl Books {
     }
 }
 
-pub(crate) fn status_of(i: &Invoice, today: Date) -> InvoiceStatus {
-    InvoiceStatus::of(
-        i.docstatus,
-        i.is_return,
-        i.credited,
-        i.grand_total,
-        i.outstanding,
-        i.due_date,
-        today,
-    )
-}
-
 /// An invoice checked and worked out, with what was read to do it.
 struct Prepared {
     draft: InvoiceDraft,
@@ -546,7 +534,7 @@ impl Prepared {
             .collect();
         InvoiceDoc {
             name: invoice.name(),
-            status: status_of(&invoice, today),
+            status: invoice.status(today),
             invoice,
             lines,
         }

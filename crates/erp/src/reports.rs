@@ -16,7 +16,6 @@ use tenantry_store::books::{
 use time::{Date, Duration};
 
 use crate::error::{invalid, ErpError, Result};
-use crate::invoices::status_of;
 use crate::Books;
 
 /// A span of days, both ends included.
@@ -634,7 +633,7 @@ impl RecentInvoice {
     fn of(i: Invoice, today: Date) -> Self {
         RecentInvoice {
             name: i.name(),
-            status: status_of(&i, today),
+            status: i.status(today),
             customer: i.party_name,
             posting_date: i.posting_date,
             grand_total: i.grand_total,

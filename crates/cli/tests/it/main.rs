@@ -14,6 +14,7 @@ mod consent;
 mod frappe_client;
 mod identity;
 mod isolation;
+mod kinds;
 mod lifecycle;
 mod migrate;
 mod oidc_provider;

@@ -4,7 +4,8 @@
 use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder};
 use tenantry_domain::books::{
-    Amount, Docstatus, DocumentKind, InvoiceKind, PaymentDirection, Quantity, VatCategory,
+    Amount, Docstatus, DocumentKind, InvoiceKind, InvoiceStatus, PaymentDirection, Quantity,
+    VatCategory,
 };
 use time::Date;
 
@@ -73,6 +74,19 @@ impl Invoice {
         self.number
             .clone()
             .unwrap_or_else(|| self.kind.document().draft_name(self.id))
+    }
+
+    /// Its status as of `today`.
+    pub fn status(&self, today: Date) -> InvoiceStatus {
+        InvoiceStatus::of(
+            self.docstatus,
+            self.is_return,
+            self.credited,
+            self.grand_total,
+            self.outstanding,
+            self.due_date,
+            today,
+        )
     }
 }
 

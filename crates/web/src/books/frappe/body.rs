@@ -107,6 +107,7 @@ pub(super) const ITEM_IGNORED: &[&str] = &[
 pub(super) const ITEM_BARCODE_IGNORED: &[&str] = &["barcode_type", "uom"];
 pub(super) const WAREHOUSE_IGNORED: &[&str] = &["is_group", "parent_warehouse", "warehouse_name"];
 pub(super) const ACCOUNT_IGNORED: &[&str] = &["report_type", "account_currency"];
+pub(super) const FISCAL_YEAR_IGNORED: &[&str] = &["is_short_year", "auto_created", "companies"];
 pub(super) const INVOICE_IGNORED: &[&str] = &[
     "customer_name",
     "supplier_name",

@@ -10,6 +10,7 @@ pub(super) enum Doctype {
     Item,
     Warehouse,
     Account,
+    FiscalYear,
     SalesInvoice,
     PurchaseInvoice,
     PaymentEntry,
@@ -19,12 +20,13 @@ pub(super) enum Doctype {
 }
 
 impl Doctype {
-    pub(super) const ALL: [Doctype; 11] = [
+    pub(super) const ALL: [Doctype; 12] = [
         Doctype::Customer,
         Doctype::Supplier,
         Doctype::Item,
         Doctype::Warehouse,
         Doctype::Account,
+        Doctype::FiscalYear,
         Doctype::SalesInvoice,
         Doctype::PurchaseInvoice,
         Doctype::PaymentEntry,
@@ -40,6 +42,7 @@ impl Doctype {
             Doctype::Item => "Item",
             Doctype::Warehouse => "Warehouse",
             Doctype::Account => "Account",
+            Doctype::FiscalYear => "Fiscal Year",
             Doctype::SalesInvoice => "Sales Invoice",
             Doctype::PurchaseInvoice => "Purchase Invoice",
             Doctype::PaymentEntry => "Payment Entry",
@@ -84,6 +87,9 @@ impl Doctype {
             (Doctype::Item, "name") => "item_code",
             (Doctype::Warehouse, "warehouse_name") => "name",
             (Doctype::Account, "account_name") => "name",
+            (Doctype::FiscalYear, "year") => "name",
+            (Doctype::FiscalYear, "year_start_date") => "start_date",
+            (Doctype::FiscalYear, "year_end_date") => "end_date",
             (Doctype::SalesInvoice, "customer_name") => "customer",
             (Doctype::PurchaseInvoice, "supplier_name") => "supplier",
             (Doctype::SalesInvoice | Doctype::PurchaseInvoice, "total") => "net_total",
@@ -329,6 +335,26 @@ pub(super) fn warehouse_value(w: &Warehouse, f: &str) -> Option<V> {
     })
 }
 
+pub(super) const FISCAL_YEAR_FIELDS: &[&str] = &[
+    "name",
+    "year",
+    "year_start_date",
+    "year_end_date",
+    "disabled",
+    "docstatus",
+];
+
+pub(super) fn fiscal_year_value(y: &FiscalYear, f: &str) -> Option<V> {
+    Some(match f {
+        "name" | "year" => s(&y.name),
+        "year_start_date" => day(y.start_date),
+        "year_end_date" => day(y.end_date),
+        "disabled" => check(false),
+        "docstatus" => V::Int(0),
+        _ => return None,
+    })
+}
+
 pub(super) const ACCOUNT_FIELDS: &[&str] = &[
     "name",
     "account_name",
@@ -427,16 +453,7 @@ pub(super) fn invoice_value(i: &Invoice, ctx: &InvoiceCtx, f: &str) -> Option<V>
         "posting_date" => day(i.posting_date),
         "due_date" => day(i.due_date),
         "docstatus" => V::Int(i.docstatus.code()),
-        "status" => s(tenantry_domain::books::InvoiceStatus::of(
-            i.docstatus,
-            i.is_return,
-            i.credited,
-            i.grand_total,
-            i.outstanding,
-            i.due_date,
-            ctx.today,
-        )
-        .label()),
+        "status" => s(i.status(ctx.today).label()),
         "is_return" => check(i.is_return),
         "return_against" => opt(i.return_against.clone()),
         "currency" => s(&ctx.currency),

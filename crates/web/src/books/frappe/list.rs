@@ -167,6 +167,14 @@ pub(super) async fn list_rows(
                 let f = wanted(&fields, ITEM_FIELDS, d.name())?;
                 project(&books.list_items(&q()?).await?, &f, item_value)
             }
+            Doctype::FiscalYear => {
+                let f = wanted(&fields, FISCAL_YEAR_FIELDS, d.name())?;
+                project(
+                    &books.list_fiscal_years(&q()?).await?,
+                    &f,
+                    fiscal_year_value,
+                )
+            }
             Doctype::Warehouse => {
                 let f = wanted(&fields, WAREHOUSE_FIELDS, d.name())?;
                 project(&books.list_warehouses(&q()?).await?, &f, warehouse_value)

@@ -35,13 +35,15 @@ use tenantry_domain::books::{
 use tenantry_domain::Permission;
 use tenantry_erp::invoices::{InvoiceDoc, InvoiceInput, LineInput};
 use tenantry_erp::journals::{JournalDoc, JournalInput, JournalLineInput};
-use tenantry_erp::masters::{AccountInput, AccountUpdate, ItemInput, PartyInput, WarehouseInput};
+use tenantry_erp::masters::{
+    AccountInput, AccountUpdate, FiscalYearInput, ItemInput, PartyInput, WarehouseInput,
+};
 use tenantry_erp::payments::{AllocationInput, PaymentDoc, PaymentInput};
 use tenantry_erp::stock::{StockEntryDoc, StockEntryInput, StockLineInput};
 use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::{
-    Account, Filter, FilterOp, FilterValue, Invoice, Item, LedgerLine, LedgerQuery, ListQuery,
-    OrderBy, Party, PartyKind, Payment, StockEntry, StockPurpose, Warehouse,
+    Account, Filter, FilterOp, FilterValue, FiscalYear, Invoice, Item, LedgerLine, LedgerQuery,
+    ListQuery, OrderBy, Party, PartyKind, Payment, StockEntry, StockPurpose, Warehouse,
 };
 use time::Date;
 use utoipa::IntoParams;

@@ -43,6 +43,10 @@ pub(super) async fn full_doc(books: &Books, d: Doctype, name: &str) -> Result<Do
             let barcodes = books.item_barcodes(&i).await?;
             item_doc(&i, &barcodes)
         }
+        Doctype::FiscalYear => {
+            let y = books.fiscal_year(name).await?;
+            whole(d.name(), &y, FISCAL_YEAR_FIELDS, fiscal_year_value)
+        }
         Doctype::Warehouse => {
             let w = books.warehouse(name).await?;
             whole(d.name(), &w, WAREHOUSE_FIELDS, warehouse_value)

@@ -745,6 +745,7 @@ async fn delete(c: &BooksCaller, d: Doctype, name: &str) -> Result<(), Response>
         | Doctype::Item
         | Doctype::Warehouse
         | Doctype::Account
+        | Doctype::FiscalYear
         | Doctype::GlEntry => {
             return Err(frappe_error(
                 StatusCode::FORBIDDEN,

@@ -100,6 +100,25 @@ pub(super) async fn create_doc(c: &BooksCaller, d: Doctype, j: J) -> Result<Doc,
                 let barcodes = books.item_barcodes(&i).await?;
                 item_doc(&i, &barcodes)
             }
+            Doctype::FiscalYear => {
+                // Both are read (and type-checked); the first given names it.
+                let (given, name) = (b.text("year")?, b.text("name")?);
+                let input = FiscalYearInput {
+                    name: given.or(name).unwrap_or_default(),
+                    start_date: b
+                        .date("year_start_date")?
+                        .ok_or_else(|| invalid("year_start_date is required"))?,
+                    end_date: b
+                        .date("year_end_date")?
+                        .ok_or_else(|| invalid("year_end_date is required"))?,
+                };
+                if b.flag("disabled")? == Some(true) {
+                    return Err(invalid("a fiscal year cannot be disabled in these books"));
+                }
+                b.finish(FISCAL_YEAR_IGNORED)?;
+                let y = books.create_fiscal_year(&input).await?;
+                whole(d.name(), &y, FISCAL_YEAR_FIELDS, fiscal_year_value)
+            }
             Doctype::Warehouse => {
                 // Both are read (and type-checked); the first given names it.
                 let (given, name) = (b.text("warehouse_name")?, b.text("name")?);
@@ -410,6 +429,38 @@ pub(super) async fn update_doc(
                 w
             };
             whole(d.name(), &w, WAREHOUSE_FIELDS, warehouse_value)
+        }
+        Doctype::FiscalYear => {
+            // A fiscal year is never changed once made: documents are posted in it. A save that
+            // changes nothing is answered with the year as it is.
+            let y = books.fiscal_year(name).await.map_err(e)?;
+            let unchanged = |key: &str, same: bool| {
+                if same {
+                    Ok(())
+                } else {
+                    Err(erp_error(invalid(format!(
+                        "{key} cannot be changed: a fiscal year stays as it was made"
+                    ))))
+                }
+            };
+            if let Some(v) = b.text("year").map_err(e)? {
+                unchanged("year", v == y.name)?;
+            }
+            if let Some(v) = b.date("year_start_date").map_err(e)? {
+                unchanged("year_start_date", v == y.start_date)?;
+            }
+            if let Some(v) = b.date("year_end_date").map_err(e)? {
+                unchanged("year_end_date", v == y.end_date)?;
+            }
+            if b.flag("disabled").map_err(e)? == Some(true) {
+                return Err(erp_error(invalid(
+                    "a fiscal year cannot be disabled in these books",
+                )));
+            }
+            b.finish(FISCAL_YEAR_IGNORED).map_err(e)?;
+            master_docstatus(wanted)?;
+            need(c, write)?;
+            whole(d.name(), &y, FISCAL_YEAR_FIELDS, fiscal_year_value)
         }
         Doctype::Account => {
             let a = books.account(name).await.map_err(e)?;

@@ -27,18 +27,9 @@ pub struct InvoiceRow {
 
 impl InvoiceRow {
     fn of(invoice: Invoice, today: Date) -> Self {
-        let i = &invoice;
         InvoiceRow {
-            name: i.name(),
-            status: InvoiceStatus::of(
-                i.docstatus,
-                i.is_return,
-                i.credited,
-                i.grand_total,
-                i.outstanding,
-                i.due_date,
-                today,
-            ),
+            name: invoice.name(),
+            status: invoice.status(today),
             invoice,
         }
     }

@@ -2,6 +2,8 @@
 //! and cancel under `/api/v1/<path>`. Each checks the permission its action needs, reads its
 //! input strictly, and calls the kind's service.
 
+#![allow(clippy::result_large_err)] // refusals are ready responses; their size does not matter here
+
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::response::Response;

@@ -7,9 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use tenantry_domain::books::{
-    Amount, Docstatus, InvoiceKind, InvoiceStatus, PaymentDirection, VatCategory,
-};
+use tenantry_domain::books::{Amount, Docstatus, InvoiceKind, PaymentDirection, VatCategory};
 use tenantry_domain::Permission;
 use tenantry_erp::invoices::{InvoiceDoc, InvoiceInput, LineInput};
 use tenantry_erp::journals::{JournalInput, JournalLineInput};
@@ -288,15 +286,7 @@ async fn list(kind: DocKind, c: BooksCaller, q: FormData) -> Page {
             let rows = rows
                 .iter()
                 .map(|i| {
-                    let status = InvoiceStatus::of(
-                        i.docstatus,
-                        i.is_return,
-                        i.credited,
-                        i.grand_total,
-                        i.outstanding,
-                        i.due_date,
-                        today,
-                    );
+                    let status = i.status(today);
                     let name = i.name();
                     Row::from(vec![
                         Cell::link(&name, kind.href(&name)),
