@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{PortalUser, TenantUser};
 use crate::error::AppError;
+use crate::error::ErrorBody;
 use crate::AppState;
 
 pub fn portal_router() -> Router<AppState> {
@@ -480,11 +481,4 @@ pub async fn logged_user(u: TenantUser) -> Json<Message> {
     Json(Message {
         message: u.user.email,
     })
-}
-
-/// Every error under `/api/`.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    error: String,
-    status: u16,
 }

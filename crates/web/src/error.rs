@@ -115,3 +115,10 @@ impl IntoResponse for AppError {
         (self.status, Json(body)).into_response()
     }
 }
+
+/// Every error under `/api/`, as the API document describes it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: String,
+    status: u16,
+}

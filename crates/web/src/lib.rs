@@ -8,6 +8,7 @@ mod books;
 mod error;
 mod health;
 mod host;
+mod landing;
 mod openapi;
 mod pages;
 mod passkeys;
@@ -32,14 +33,21 @@ pub struct AppState {
     pub platform: Platform,
 }
 
+/// Routes every known host answers.
+fn common_router() -> Router<AppState> {
+    Router::new()
+        .route("/api/method/ping", get(api::ping).post(api::ping))
+        .route("/api/openapi.json", get(openapi::document))
+}
+
 /// The whole application. Requests first meet the health endpoints (answered on any host, for
 /// load balancers), then are dispatched by host to the landing, portal or tenant router.
 pub fn app(platform: Platform) -> Router {
     let tls = platform.config().is_tls();
     let state = AppState { platform };
     let surfaces = host::Surfaces {
-        landing: pages::landing_router()
-            .merge(api::common_router())
+        landing: landing::router()
+            .merge(common_router())
             .fallback(pages::not_found)
             .with_state(state.clone()),
         portal: portal::sign_in_router()
@@ -47,7 +55,7 @@ pub fn app(platform: Platform) -> Router {
             .merge(api_user::portal_router())
             .merge(sso::portal_router())
             .merge(passkeys::portal_router())
-            .merge(api::common_router())
+            .merge(common_router())
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -58,7 +66,7 @@ pub fn app(platform: Platform) -> Router {
             .merge(portal::tenant_router())
             .merge(api_user::tenant_router())
             .merge(books::router())
-            .merge(api::common_router())
+            .merge(common_router())
             .fallback(pages::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

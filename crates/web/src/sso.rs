@@ -87,7 +87,7 @@ pub struct SsoStarted {
 
 #[utoipa::path(post, path = "/api/sso/login", tag = "single sign-on", request_body = StartBody,
     responses((status = 200, body = SsoStarted, description = "also sets the pending-login cookie"),
-        (status = 404, body = crate::api_user::ErrorBody, description = "no such provider")))]
+        (status = 404, body = crate::error::ErrorBody, description = "no such provider")))]
 pub async fn start_api(
     State(state): State<AppState>,
     body: Result<Json<StartBody>, axum::extract::rejection::JsonRejection>,
@@ -215,7 +215,7 @@ pub struct LoggedOut {
 #[utoipa::path(post, path = "/api/sso/logout", tag = "single sign-on",
     params(("X-CSRF-Token" = String, Header, description = "the session's CSRF token")),
     responses((status = 200, body = LoggedOut), (status = 401, description = "no session"),
-        (status = 403, body = crate::api_user::ErrorBody)))]
+        (status = 403, body = crate::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, s: AnySession, headers: HeaderMap) -> Response {
     let csrf_ok = headers
         .get("x-csrf-token")

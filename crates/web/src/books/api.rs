@@ -23,9 +23,9 @@ use tenantry_store::books::{BookSettings, LedgerQuery, PartyKind};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
+use super::caller::{today, BooksCaller};
 use super::kinds::{with_barcodes, ItemOut};
 use super::replies::{body, erp, ok, query, respond, unprocessable, Res};
-use super::{today, BooksCaller};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -72,8 +72,8 @@ pub struct SettingsBody {
     params(("barcode" = String, Path)),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the item carrying this barcode", body = ItemOut),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 404, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
 pub async fn item_by_barcode(c: BooksCaller, Path(barcode): Path<String>) -> Response {
     respond(
         async {
@@ -198,8 +198,8 @@ fn report(csv: bool, file: &str, json: impl Serialize, table: impl FnOnce() -> T
 #[utoipa::path(get, path = "/api/v1/reports/trial-balance", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "every account's opening, debits, credits and closing over the period (needs erp.reports); text/csv with format=csv", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn trial_balance(
     c: BooksCaller,
     q: Result<Query<PeriodParams>, QueryRejection>,
@@ -220,8 +220,8 @@ pub async fn trial_balance(
 #[utoipa::path(get, path = "/api/v1/reports/profit-and-loss", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "income and expenses over the period beside the period before (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn profit_and_loss(
     c: BooksCaller,
     q: Result<Query<PeriodParams>, QueryRejection>,
@@ -242,8 +242,8 @@ pub async fn profit_and_loss(
 #[utoipa::path(get, path = "/api/v1/reports/balance-sheet", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "assets, liabilities and equity at the end of the period beside the end of the period before (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn balance_sheet(
     c: BooksCaller,
     q: Result<Query<PeriodParams>, QueryRejection>,
@@ -264,8 +264,8 @@ pub async fn balance_sheet(
 #[utoipa::path(get, path = "/api/v1/reports/general-ledger", tag = "books", params(LedgerParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "ledger lines with a running balance from the opening figure (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, description = "an unknown account or party, a bad date", body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, description = "an unknown account or party, a bad date", body = crate::error::ErrorBody)))]
 pub async fn general_ledger(
     c: BooksCaller,
     q: Result<Query<LedgerParams>, QueryRejection>,
@@ -345,8 +345,8 @@ async fn ageing(
 #[utoipa::path(get, path = "/api/v1/reports/receivables-ageing", tag = "books", params(AgeingParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "what customers owe by days past due: current, 1–30, 31–60, 61–90, 90+ (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn receivables_ageing(
     c: BooksCaller,
     q: Result<Query<AgeingParams>, QueryRejection>,
@@ -357,8 +357,8 @@ pub async fn receivables_ageing(
 #[utoipa::path(get, path = "/api/v1/reports/payables-ageing", tag = "books", params(AgeingParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "what is owed to suppliers by days past due (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn payables_ageing(
     c: BooksCaller,
     q: Result<Query<AgeingParams>, QueryRejection>,
@@ -369,8 +369,8 @@ pub async fn payables_ageing(
 #[utoipa::path(get, path = "/api/v1/reports/stock-balance", tag = "books", params(FormatParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "`{\"data\": [...]}`: quantity, rate and value per item and warehouse (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn stock_balance(
     c: BooksCaller,
     q: Result<Query<FormatParams>, QueryRejection>,
@@ -395,8 +395,8 @@ pub async fn stock_balance(
 #[utoipa::path(get, path = "/api/v1/reports/sales-by-day", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "`{\"period\", \"data\": [...]}`: submitted sales per day, credit notes netted (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn sales_by_day(
     c: BooksCaller,
     q: Result<Query<PeriodParams>, QueryRejection>,
@@ -422,8 +422,8 @@ pub async fn sales_by_day(
 #[utoipa::path(get, path = "/api/v1/reports/sales-by-item", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "`{\"period\", \"data\": [...]}`: submitted sales per item, best sellers first (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn sales_by_item(
     c: BooksCaller,
     q: Result<Query<PeriodParams>, QueryRejection>,
@@ -449,8 +449,8 @@ pub async fn sales_by_item(
 #[utoipa::path(get, path = "/api/v1/reports/vat-return", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the nine boxes of a UK VAT return for the period (needs erp.reports)", body = Object),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn vat_return(
     c: BooksCaller,
     q: Result<Query<PeriodParams>, QueryRejection>,
@@ -473,7 +473,7 @@ pub async fn vat_return(
 #[utoipa::path(get, path = "/api/v1/settings", tag = "books",
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the company's name, currency, fiscal year start, address, tax id, VAT rounding, negative stock and chart", body = BookSettings),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn get_settings(c: BooksCaller) -> Response {
     respond(answer(c.books.settings().await))
 }
@@ -481,8 +481,8 @@ pub async fn get_settings(c: BooksCaller) -> Response {
 #[utoipa::path(put, path = "/api/v1/settings", tag = "books", request_body = SettingsBody,
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the settings (needs erp.configure: admins)", body = BookSettings),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_settings(
     c: BooksCaller,
     b: Result<Json<SettingsBody>, JsonRejection>,

@@ -20,7 +20,7 @@ use tenantry_erp::branding::BrandingInfo;
 use tenantry_erp::ErpError;
 use utoipa::ToSchema;
 
-use super::BooksCaller;
+use super::caller::BooksCaller;
 use crate::error::AppError;
 use crate::AppState;
 
@@ -83,7 +83,7 @@ fn answer(r: Result<BrandingInfo, ErpError>) -> Response {
 #[utoipa::path(get, path = "/api/v1/settings/branding", tag = "books",
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the brand colour and whether there is a logo (needs erp.configure: admins)", body = BrandingView),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn get_branding(c: BooksCaller) -> Response {
     if let Err(refused) = c.require(Permission::ErpConfigure) {
         return refused;
@@ -94,8 +94,8 @@ pub async fn get_branding(c: BooksCaller) -> Response {
 #[utoipa::path(put, path = "/api/v1/settings/branding", tag = "books", request_body = ColourBody,
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the branding (needs erp.configure: admins)", body = BrandingView),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 422, description = "the colour is not #rrggbb", body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, description = "the colour is not #rrggbb", body = crate::error::ErrorBody)))]
 pub async fn set_colour(c: BooksCaller, b: Result<Json<ColourBody>, JsonRejection>) -> Response {
     if let Err(refused) = c.require(Permission::ErpConfigure) {
         return refused;
@@ -112,10 +112,10 @@ pub async fn set_colour(c: BooksCaller, b: Result<Json<ColourBody>, JsonRejectio
         description = "a baseline or progressive JPEG (greyscale or colour, not CMYK), at most 512 KiB and 4000 pixels a side"),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the branding (needs erp.configure: admins)", body = BrandingView),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody),
-        (status = 413, description = "the body is over 512 KiB", body = crate::api_user::ErrorBody),
-        (status = 415, description = "the body is not sent as image/jpeg", body = crate::api_user::ErrorBody),
-        (status = 422, description = "not a whole JPEG of an accepted kind and size", body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 413, description = "the body is over 512 KiB", body = crate::error::ErrorBody),
+        (status = 415, description = "the body is not sent as image/jpeg", body = crate::error::ErrorBody),
+        (status = 422, description = "not a whole JPEG of an accepted kind and size", body = crate::error::ErrorBody)))]
 pub async fn upload_logo(
     c: BooksCaller,
     headers: HeaderMap,
@@ -153,7 +153,7 @@ pub async fn upload_logo(
 #[utoipa::path(delete, path = "/api/v1/settings/branding/logo", tag = "books",
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "the branding, without a logo (needs erp.configure: admins)", body = BrandingView),
-        (status = 401, body = crate::api_user::ErrorBody), (status = 403, body = crate::api_user::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn remove_logo(c: BooksCaller) -> Response {
     if let Err(refused) = c.require(Permission::ErpConfigure) {
         return refused;

@@ -8,8 +8,8 @@ use tenantry_store::books::{FiscalYear, ListQuery};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{Kind, KindInfo, Written};
-use crate::books::BooksCaller;
+use super::declaration::{Kind, KindInfo, Written};
+use crate::books::caller::BooksCaller;
 
 pub struct FiscalYears;
 

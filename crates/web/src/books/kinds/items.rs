@@ -8,8 +8,8 @@ use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::{Item, ListQuery};
 use utoipa::ToSchema;
 
-use super::{Editable, Kind, KindInfo, Written};
-use crate::books::BooksCaller;
+use super::declaration::{Editable, Kind, KindInfo, Written};
+use crate::books::caller::BooksCaller;
 
 pub struct Items;
 

@@ -9,8 +9,8 @@ use tenantry_store::books::{JournalEntry, ListQuery, PartyKind};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{Editable, Kind, KindInfo, Submittable, Written};
-use crate::books::{today, BooksCaller};
+use super::declaration::{Editable, Kind, KindInfo, Submittable, Written};
+use crate::books::caller::{today, BooksCaller};
 
 pub struct JournalEntries;
 

@@ -11,11 +11,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tenantry_domain::Permission;
 
-use super::{Editable, Kind, Submittable, Written};
+use super::declaration::{Editable, Kind, Submittable, Written};
+use crate::books::caller::BooksCaller;
 use crate::books::replies::{
     body, created, erp, list_query, ok, page, respond, unprocessable, ListParams, Res,
 };
-use crate::books::BooksCaller;
 use crate::AppState;
 
 /// The collection's path: `/api/v1/<path>`.

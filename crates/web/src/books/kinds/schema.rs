@@ -13,10 +13,10 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Content, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
+use super::declaration::{Action, Editable, Kind, Submittable, Verb};
 use super::native::{collection, one};
-use super::{Action, Editable, Kind, Submittable, Verb};
-use crate::api_user::ErrorBody;
 use crate::books::replies::ListParams;
+use crate::error::ErrorBody;
 
 /// A kind's endpoints, their operations and the schemas those refer to.
 pub(super) struct Described {
