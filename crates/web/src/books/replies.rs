@@ -16,7 +16,7 @@ use tenantry_erp::ErpError;
 use tenantry_store::books::ListQuery;
 use utoipa::IntoParams;
 
-use super::frappe::{expand_filter, parse_filters, parse_order};
+use super::frappe::filters::{expand_filter, parse_filters, parse_order};
 use crate::error::AppError;
 
 pub(crate) type Res = Result<Response, Response>;

@@ -1,6 +1,35 @@
 //! Request bodies: forms and JSON read strictly, and ERPNext's fields applied to the books' inputs.
 
-use super::*;
+use super::doctypes::party_title;
+use super::json::invalid;
+use super::json::Body;
+use super::json::J;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::FromRequest;
+use axum::extract::Request;
+use axum::http::header;
+use axum::http::HeaderMap;
+use std::collections::BTreeMap;
+use tenantry_domain::books::Amount;
+use tenantry_domain::books::InvoiceKind;
+use tenantry_domain::books::PaymentDirection;
+use tenantry_domain::books::VatCategory;
+use tenantry_erp::invoices::InvoiceInput;
+use tenantry_erp::invoices::LineInput;
+use tenantry_erp::journals::JournalDoc;
+use tenantry_erp::journals::JournalInput;
+use tenantry_erp::journals::JournalLineInput;
+use tenantry_erp::masters::ItemInput;
+use tenantry_erp::masters::PartyInput;
+use tenantry_erp::payments::AllocationInput;
+use tenantry_erp::payments::PaymentDoc;
+use tenantry_erp::payments::PaymentInput;
+use tenantry_erp::stock::StockEntryDoc;
+use tenantry_erp::stock::StockEntryInput;
+use tenantry_erp::stock::StockLineInput;
+use tenantry_erp::ErpError;
+use tenantry_store::books::PartyKind;
 
 /// The document a POST or PUT carries: a JSON body, `{"data": …}` (an object or JSON text), or a
 /// form with a `data` field holding JSON, as Frappe's own client sends it.
@@ -299,28 +328,6 @@ pub(super) fn apply_item(b: &mut Body, i: &mut ItemInput) -> Result<(), ErpError
         i.barcodes = barcodes;
     }
     Ok(())
-}
-
-/// An account type as Frappe spells it ("Receivable", "Cost of Goods Sold", "Tax") or as stored
-/// ("cost_of_goods_sold"); "Tax" is output or input VAT by the account's root type.
-pub(super) fn account_type_of(t: &str, root: Option<RootType>) -> Result<AccountType, ErpError> {
-    let t = t.trim();
-    if t.is_empty() {
-        return Ok(AccountType::Other);
-    }
-    if t.eq_ignore_ascii_case("tax") {
-        return match root {
-            Some(RootType::Asset) => Ok(AccountType::TaxInput),
-            Some(RootType::Liability) => Ok(AccountType::TaxOutput),
-            _ => Err(invalid(
-                "account_type Tax: give root_type Asset (VAT on purchases) or Liability (VAT on sales), or name tax_input or tax_output",
-            )),
-        };
-    }
-    AccountType::ALL
-        .into_iter()
-        .find(|a| a.title().eq_ignore_ascii_case(t) || a.as_str().eq_ignore_ascii_case(t))
-        .ok_or_else(|| invalid(format!("account_type {t:?} is not one these books know")))
 }
 
 pub(super) fn apply_invoice(

@@ -1,6 +1,14 @@
 //! Documents as Frappe writes them: fields in order, exact numbers, Frappe's timestamps and child-row bookkeeping.
 
-use super::*;
+use super::json::invalid;
+use serde::ser::SerializeMap;
+use serde::ser::Serializer;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use tenantry_domain::books::Amount;
+use tenantry_domain::books::Quantity;
+use tenantry_erp::ErpError;
+use time::Date;
 
 /// A field's value in a response.
 #[derive(Debug)]

@@ -1,7 +1,41 @@
 //! The DocTypes: names, rights, field renames, filters on stored columns, and each DocType's fields and values.
 
-use super::*;
+use super::doc::check;
+use super::doc::day;
+use super::doc::money;
+use super::doc::opt;
+use super::doc::s;
+use super::doc::stamp;
+use super::doc::unix_of;
+use super::doc::V;
+use super::filters::expand_filter;
+use super::filters::parse_order;
+use super::filters::RawFilter;
+use super::json::invalid;
+use super::json::J;
 use crate::books::kinds;
+use std::collections::HashMap;
+use tenantry_domain::books::InvoiceKind;
+use tenantry_domain::books::PaymentDirection;
+use tenantry_domain::books::{AccountType, RootType};
+use tenantry_domain::Permission;
+use tenantry_erp::ErpError;
+use tenantry_store::books::Account;
+use tenantry_store::books::Filter;
+use tenantry_store::books::FilterOp;
+use tenantry_store::books::FilterValue;
+use tenantry_store::books::FiscalYear;
+use tenantry_store::books::Invoice;
+use tenantry_store::books::Item;
+use tenantry_store::books::LedgerLine;
+use tenantry_store::books::ListQuery;
+use tenantry_store::books::Party;
+use tenantry_store::books::PartyKind;
+use tenantry_store::books::Payment;
+use tenantry_store::books::StockEntry;
+use tenantry_store::books::StockPurpose;
+use tenantry_store::books::Warehouse;
+use time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Doctype {
@@ -616,4 +650,26 @@ pub(super) fn gl_value(l: &LedgerLine, f: &str) -> Option<V> {
         "docstatus" => V::Int(1),
         _ => return None,
     })
+}
+
+/// An account type as Frappe spells it ("Receivable", "Cost of Goods Sold", "Tax") or as stored
+/// ("cost_of_goods_sold"); "Tax" is output or input VAT by the account's root type.
+pub(super) fn account_type_of(t: &str, root: Option<RootType>) -> Result<AccountType, ErpError> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Ok(AccountType::Other);
+    }
+    if t.eq_ignore_ascii_case("tax") {
+        return match root {
+            Some(RootType::Asset) => Ok(AccountType::TaxInput),
+            Some(RootType::Liability) => Ok(AccountType::TaxOutput),
+            _ => Err(invalid(
+                "account_type Tax: give root_type Asset (VAT on purchases) or Liability (VAT on sales), or name tax_input or tax_output",
+            )),
+        };
+    }
+    AccountType::ALL
+        .into_iter()
+        .find(|a| a.title().eq_ignore_ascii_case(t) || a.as_str().eq_ignore_ascii_case(t))
+        .ok_or_else(|| invalid(format!("account_type {t:?} is not one these books know")))
 }

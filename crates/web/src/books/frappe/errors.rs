@@ -1,6 +1,19 @@
 //! Errors as Frappe answers them, and the caller: refusals in Frappe's shape.
 
-use super::*;
+use super::doctypes::Doctype;
+use crate::books::caller::BooksCaller;
+use crate::error::frappe_status;
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::Json;
+use serde::Serialize;
+use tenantry_domain::Permission;
+use tenantry_erp::ErpError;
 
 /// Frappe's error body: `exc_type`, `exception`, `exc` (a JSON-encoded list of tracebacks; here
 /// the one line naming the exception, never a stack) and `_server_messages` (a JSON-encoded list

@@ -1,6 +1,12 @@
 //! Frappe's list parameters, shared with the native API: filters in every shape Frappe writes them, and `order_by`.
 
-use super::*;
+use super::json::invalid;
+use super::json::J;
+use tenantry_erp::ErpError;
+use tenantry_store::books::Filter;
+use tenantry_store::books::FilterOp;
+use tenantry_store::books::FilterValue;
+use tenantry_store::books::OrderBy;
 
 /// A filter as written: `[field, operator, value]`.
 #[derive(Debug, Clone, PartialEq)]

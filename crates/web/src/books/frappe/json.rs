@@ -1,6 +1,11 @@
 //! Exact JSON: documents and filters as they were written (numbers keep their text), and a document's fields taken one by one, each type-checked.
 
-use super::*;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use tenantry_domain::books::Amount;
+use tenantry_domain::books::Quantity;
+use tenantry_erp::ErpError;
+use time::Date;
 
 /// JSON as it was written: numbers keep their text, so that money is read exactly.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,63 @@
 //! GET `/api/resource/<DocType>`: lists, and `frappe.client.get_list`'s rows.
 
-use super::*;
+use super::body::form_pairs;
+use super::doc::project;
+use super::doc::wanted;
+use super::doc::Doc;
+use super::doctypes::account_value;
+use super::doctypes::fiscal_year_value;
+use super::doctypes::gl_value;
+use super::doctypes::invoice_fields;
+use super::doctypes::invoice_value;
+use super::doctypes::item_value;
+use super::doctypes::journal_value;
+use super::doctypes::list_query;
+use super::doctypes::party_fields;
+use super::doctypes::party_value;
+use super::doctypes::payment_value;
+use super::doctypes::stock_entry_value;
+use super::doctypes::warehouse_value;
+use super::doctypes::Doctype;
+use super::doctypes::InvoiceCtx;
+use super::doctypes::PaymentCtx;
+use super::doctypes::ACCOUNT_FIELDS;
+use super::doctypes::FISCAL_YEAR_FIELDS;
+use super::doctypes::GL_FIELDS;
+use super::doctypes::ITEM_FIELDS;
+use super::doctypes::JOURNAL_FIELDS;
+use super::doctypes::PAYMENT_FIELDS;
+use super::doctypes::STOCK_ENTRY_FIELDS;
+use super::doctypes::WAREHOUSE_FIELDS;
+use super::errors::data;
+use super::errors::doctype_of;
+use super::errors::erp_error;
+use super::errors::need;
+use super::errors::FrappeCaller;
+use super::filters::clean_field;
+use super::filters::expand_filter;
+use super::filters::parse_filters;
+use super::filters::RawFilter;
+use super::json::date_of;
+use super::json::invalid;
+use super::json::text_of;
+use super::json::J;
+use super::{DEFAULT_PAGE, MAX_PAGE};
+use crate::books::caller::today;
+use crate::books::caller::BooksCaller;
+use axum::extract::Path;
+use axum::extract::RawQuery;
+use axum::response::Response;
+use serde::Deserialize;
+use std::collections::HashMap;
+use tenantry_domain::books::InvoiceKind;
+use tenantry_erp::Books;
+use tenantry_erp::ErpError;
+use tenantry_store::books::FilterOp;
+use tenantry_store::books::FilterValue;
+use tenantry_store::books::LedgerQuery;
+use tenantry_store::books::ListQuery;
+use tenantry_store::books::PartyKind;
+use utoipa::IntoParams;
 
 /// Frappe's list parameters.
 #[derive(Debug, Default, Deserialize, IntoParams)]

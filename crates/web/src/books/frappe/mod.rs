@@ -15,49 +15,16 @@
 
 #![allow(clippy::result_large_err)] // refusals are ready responses; their size does not matter here
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
-
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, RawQuery, Request, State};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use serde::ser::{SerializeMap, Serializer};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-use tenantry_auth::{AuthError, LoginOutcome, LoginRequest};
-use tenantry_domain::books::{
-    AccountType, Amount, Docstatus, InvoiceKind, PaymentDirection, Quantity, RootType, VatCategory,
-};
-use tenantry_domain::Permission;
-use tenantry_erp::invoices::{InvoiceDoc, InvoiceInput, LineInput};
-use tenantry_erp::journals::{JournalDoc, JournalInput, JournalLineInput};
-use tenantry_erp::masters::{
-    AccountInput, AccountUpdate, FiscalYearInput, ItemInput, PartyInput, WarehouseInput,
-};
-use tenantry_erp::payments::{AllocationInput, PaymentDoc, PaymentInput};
-use tenantry_erp::stock::{StockEntryDoc, StockEntryInput, StockLineInput};
-use tenantry_erp::{Books, ErpError};
-use tenantry_store::books::{
-    Account, Filter, FilterOp, FilterValue, FiscalYear, Invoice, Item, LedgerLine, LedgerQuery,
-    ListQuery, OrderBy, Party, PartyKind, Payment, StockEntry, StockPurpose, Warehouse,
-};
-use time::Date;
-use utoipa::IntoParams;
+use axum::Router;
 
-use super::{today, BooksCaller};
-use crate::error::frappe_status;
-use crate::host::CurrentTenant;
 use crate::AppState;
 
 mod body;
 mod doc;
 mod doctypes;
 mod errors;
-mod filters;
+pub(crate) mod filters;
 mod json;
 mod list;
 mod read;
@@ -65,17 +32,6 @@ pub(crate) mod rpc;
 mod session;
 mod write;
 
-use self::body::*;
-use self::doc::*;
-use self::doctypes::*;
-use self::errors::*;
-use self::filters::*;
-use self::json::*;
-use self::list::*;
-use self::read::*;
-use self::write::*;
-
-pub(crate) use self::filters::{expand_filter, parse_filters, parse_order};
 pub(crate) use self::list::{__path_list, list};
 pub(crate) use self::read::{__path_read, read};
 pub(crate) use self::session::{__path_login, __path_logout, login, logout};
@@ -100,7 +56,22 @@ const DEFAULT_PAGE: i64 = 20;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::doc::Doc;
+    use super::json::Body;
+    use tenantry_domain::books::Amount;
+
+    use super::body::apply_party;
+    use super::body::PARTY_IGNORED;
+    use super::doc::money;
+    use super::doc::qty;
+    use super::errors::data;
+    use super::filters::expand_filter;
+    use super::filters::parse_filters;
+    use super::filters::parse_order;
+    use super::json::J;
+    use tenantry_domain::books::Quantity;
+    use tenantry_erp::masters::PartyInput;
+    use tenantry_store::books::PartyKind;
 
     #[test]
     fn numbers_keep_their_text() {

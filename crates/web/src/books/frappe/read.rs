@@ -1,6 +1,64 @@
 //! GET `/api/resource/<DocType>/<name>`: one document, whole, with its child tables.
 
-use super::*;
+use super::doc::child;
+use super::doc::money;
+use super::doc::opt;
+use super::doc::qty;
+use super::doc::s;
+use super::doc::whole;
+use super::doc::Doc;
+use super::doc::V;
+use super::doctypes::account_value;
+use super::doctypes::fiscal_year_value;
+use super::doctypes::gl_value;
+use super::doctypes::invoice_fields;
+use super::doctypes::invoice_value;
+use super::doctypes::item_value;
+use super::doctypes::journal_value;
+use super::doctypes::party_fields;
+use super::doctypes::party_title;
+use super::doctypes::party_value;
+use super::doctypes::payment_value;
+use super::doctypes::stock_entry_value;
+use super::doctypes::warehouse_value;
+use super::doctypes::Doctype;
+use super::doctypes::InvoiceCtx;
+use super::doctypes::ACCOUNT_FIELDS;
+use super::doctypes::FISCAL_YEAR_FIELDS;
+use super::doctypes::GL_FIELDS;
+use super::doctypes::ITEM_FIELDS;
+use super::doctypes::JOURNAL_FIELDS;
+use super::doctypes::PAYMENT_FIELDS;
+use super::doctypes::STOCK_ENTRY_FIELDS;
+use super::doctypes::WAREHOUSE_FIELDS;
+use super::errors::data;
+use super::errors::doctype_of;
+use super::errors::erp_error;
+use super::errors::need;
+use super::errors::FrappeCaller;
+use super::list::account_names;
+use super::list::gl_id;
+use super::list::invoice_kind;
+use super::list::party_kind;
+use super::list::payment_ctx;
+use super::list::warehouse_names;
+use crate::books::caller::today;
+use crate::books::caller::BooksCaller;
+use axum::extract::Path;
+use axum::response::Response;
+use std::collections::HashMap;
+use tenantry_domain::books::Amount;
+use tenantry_domain::books::InvoiceKind;
+use tenantry_domain::books::VatCategory;
+use tenantry_erp::invoices::InvoiceDoc;
+use tenantry_erp::journals::JournalDoc;
+use tenantry_erp::payments::PaymentDoc;
+use tenantry_erp::stock::StockEntryDoc;
+use tenantry_erp::Books;
+use tenantry_erp::ErpError;
+use tenantry_store::books::Item;
+use tenantry_store::books::LedgerQuery;
+use time::Date;
 
 /// GET `/api/resource/<DocType>/<name>`.
 #[utoipa::path(get, path = "/api/resource/{doctype}/{name}", tag = "erpnext",

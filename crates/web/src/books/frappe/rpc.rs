@@ -24,11 +24,16 @@ use tenantry_domain::Permission;
 use tenantry_erp::drafts::DraftKind;
 use tenantry_erp::ErpError;
 
-use super::{
-    create_doc, doctype_of, erp_error, form_pairs, frappe_error, invalid, is_form, list_rows, need,
-    read_doc, update_doc, utf8, write_permission, BooksCaller, Doc, Doctype, FrappeCaller,
-    ResourceQuery, J, MAX_PAGE, V,
-};
+use super::body::{form_pairs, is_form, utf8};
+use super::doc::{Doc, V};
+use super::doctypes::Doctype;
+use super::errors::{doctype_of, erp_error, frappe_error, need, FrappeCaller};
+use super::json::{invalid, J};
+use super::list::{invoice_kind, list_rows, ResourceQuery};
+use super::read::read_doc;
+use super::write::{create_doc, update_doc, write_permission};
+use super::MAX_PAGE;
+use crate::books::BooksCaller;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -735,7 +740,7 @@ async fn delete(c: &BooksCaller, d: Doctype, name: &str) -> Result<(), Response>
     write_permission(c, d)?;
     let kind = match d {
         Doctype::SalesInvoice | Doctype::PurchaseInvoice => {
-            DraftKind::Invoice(super::invoice_kind(d))
+            DraftKind::Invoice(invoice_kind(d))
         }
         Doctype::PaymentEntry => DraftKind::Payment,
         Doctype::JournalEntry => DraftKind::JournalEntry,

@@ -1,6 +1,29 @@
 //! Frappe's sign-in and sign-out on a client's host.
 
-use super::*;
+use super::body::read_body;
+use super::errors::erp_error;
+use super::errors::frappe_body;
+use super::errors::frappe_error;
+use super::errors::reshape;
+use super::json::text_of;
+use super::json::J;
+use crate::host::CurrentTenant;
+use crate::AppState;
+use axum::extract::ConnectInfo;
+use axum::extract::FromRequestParts;
+use axum::extract::Request;
+use axum::extract::State;
+use axum::http::header;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::Extension;
+use axum::Json;
+use std::net::SocketAddr;
+use tenantry_auth::AuthError;
+use tenantry_auth::LoginOutcome;
+use tenantry_auth::LoginRequest;
 
 /// Frappe's sign-in: a session on this client's host, as the sign-in page would start.
 #[utoipa::path(post, path = "/api/method/login", tag = "erpnext",
