@@ -13,6 +13,7 @@
 
 use serde::Serialize;
 
+use crate::plan::Feature;
 use crate::tenant::TenantRole;
 
 /// One thing a person may be allowed to do in a tenant.
@@ -129,6 +130,25 @@ impl Service {
             Service::Pos => "pos",
             Service::Webmail => "webmail",
             Service::Reports => "reports",
+        }
+    }
+
+    /// The plan feature that includes the service (the standard reports come with the books).
+    pub fn feature(self) -> Feature {
+        match self {
+            Service::Erp | Service::Reports => Feature::Erp,
+            Service::Pos => Feature::Pos,
+            Service::Webmail => Feature::Webmail,
+        }
+    }
+
+    /// Where the service opens on the client's host; `None` for a service this build does not
+    /// serve yet, whose card says so instead of linking to a page that is not there.
+    pub fn entry(self) -> Option<&'static str> {
+        match self {
+            Service::Erp => Some("/books"),
+            Service::Reports => Some("/books#reports"),
+            Service::Pos | Service::Webmail => None,
         }
     }
 

@@ -86,6 +86,8 @@ pub fn app(platform: Platform) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/assets/app.css", get(pages::stylesheet))
+        .route("/assets/icon.svg", get(pages::icon))
+        .route("/favicon.ico", get(pages::icon))
         .route("/assets/passkeys.js", get(pages::passkeys_script))
         .route("/assets/books.css", get(books::pages::stylesheet))
         .route("/assets/books.js", get(books::pages::script))

@@ -29,6 +29,18 @@ pub async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// The icon in the browser's tab: one small SVG for every page (and for `/favicon.ico`, which
+/// browsers ask for by themselves).
+pub async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../assets/icon.svg"),
+    )
+}
+
 /// A time as pages show it: to the minute, in UTC.
 pub(crate) fn display_time(t: time::OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)

@@ -11,6 +11,7 @@ mod books_frappe_rpc;
 mod books_pages;
 mod cli;
 mod consent;
+mod dashboard;
 mod frappe_client;
 mod identity;
 mod isolation;

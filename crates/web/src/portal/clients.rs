@@ -15,7 +15,8 @@ use tenantry_domain::TenantId;
 use tenantry_platform::PlatformError;
 
 use super::common::{address, auth_error_page, mfa_path, signed_in, user_agent, CsrfForm};
-use crate::auth::{csrf_refusal, PortalUser};
+use super::services::{service_cards, ServiceCard};
+use crate::auth::{csrf_refusal, safe_next, PortalUser};
 use crate::host::CurrentTenant;
 use crate::pages::{display_unix, error_response, platform_error_page, render};
 use crate::AppState;
@@ -194,7 +195,7 @@ struct DashboardPage {
     client: String,
     role: &'static str,
     as_staff: bool,
-    services: Vec<&'static str>,
+    services: Vec<ServiceCard>,
     open_url: String,
     unread: i64,
     notifications: Vec<NotificationView>,
@@ -238,6 +239,20 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
+    let open_url = format!(
+        "/open/{}?csrf={}",
+        tenant.subdomain.as_str(),
+        u.session.csrf_token
+    );
+    let services = match service_cards(p, &tenant, access.role, |path| {
+        let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        format!("{open_url}&next={next}")
+    })
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return platform_error_page(e),
+    };
     let books = crate::books::glance(&state, &tenant).await;
     render(
         StatusCode::OK,
@@ -246,17 +261,8 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
             client: tenant.name.as_str().to_owned(),
             role: access.role.as_str(),
             as_staff: access.as_staff,
-            services: access
-                .role
-                .services()
-                .into_iter()
-                .map(|s| s.title())
-                .collect(),
-            open_url: format!(
-                "/open/{}?csrf={}",
-                tenant.subdomain.as_str(),
-                u.session.csrf_token
-            ),
+            services,
+            open_url,
             unread,
             notifications: notifications
                 .into_iter()
@@ -304,6 +310,8 @@ async fn notifications_read(
 struct OpenQuery {
     #[serde(default)]
     csrf: String,
+    /// The page on the client's host to land on (a service's card), else its home.
+    next: Option<String>,
 }
 
 /// Moves the user to the client's own host with a one-time code. A link (GET) rather than a
@@ -345,7 +353,9 @@ async fn open_client(
                 },
                 Err(e) => return platform_error_page(e.into()),
             };
-            Redirect::to(&format!("{base}/auth/handoff?code={code}")).into_response()
+            let next: String =
+                form_urlencoded::byte_serialize(safe_next(q.next.as_deref()).as_bytes()).collect();
+            Redirect::to(&format!("{base}/auth/handoff?code={code}&next={next}")).into_response()
         }
         Err(AuthError::SecondFactorRequired) => {
             step_up_to(&state, &u, tenant.id, "/dashboard").await
@@ -358,6 +368,7 @@ async fn open_client(
 struct HandoffQuery {
     #[serde(default)]
     code: String,
+    next: Option<String>,
 }
 
 async fn handoff(
@@ -375,7 +386,7 @@ async fn handoff(
         .exchange_handoff(&q.code, tenant.0.id, ip.as_deref(), ua.as_deref())
         .await
     {
-        Ok(s) => signed_in(&state, &headers, &s, "/").await,
+        Ok(s) => signed_in(&state, &headers, &s, &safe_next(q.next.as_deref())).await,
         Err(AuthError::InvalidCode | AuthError::Forbidden) => error_response(
             StatusCode::UNAUTHORIZED,
             "This link has expired",

@@ -11,6 +11,7 @@ mod console;
 mod invitations;
 mod mfa;
 mod profile;
+mod services;
 mod sign_in;
 mod space_home;
 mod team;

@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use tenantry_platform::PlatformError;
 
+use super::services::{service_cards, ServiceCard};
 use crate::auth::TenantUser;
 use crate::host::CurrentTenant;
 use crate::pages::{platform_error_page, render};
@@ -29,7 +30,7 @@ struct TenantHome {
     signed_in: bool,
     user_email: String,
     role: &'static str,
-    services: Vec<&'static str>,
+    services: Vec<ServiceCard>,
     /// Whether the caller may open the books.
     books: bool,
     csrf: String,
@@ -70,13 +71,10 @@ async fn tenant_home(
         page.books = u.access.role.can(tenantry_domain::Permission::ErpRead);
         page.user_email = u.user.email.clone();
         page.role = u.access.role.as_str();
-        page.services = u
-            .access
-            .role
-            .services()
-            .into_iter()
-            .map(|s| s.title())
-            .collect();
+        page.services = match service_cards(p, &tenant, u.access.role, str::to_owned).await {
+            Ok(s) => s,
+            Err(e) => return platform_error_page(e),
+        };
         page.csrf = u.session.map(|s| s.csrf_token).unwrap_or_default();
     }
     render(StatusCode::OK, &page)

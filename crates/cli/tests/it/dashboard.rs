@@ -1,0 +1,167 @@
+//! What a person sees first: the landing page, and the service cards of a client's dashboard
+//! (portal) and of its own host's home — each linking where the service opens, or saying why not.
+
+use tenantry_platform::provisioning::{provision, ProvisionRequest};
+
+use crate::both_backends;
+use crate::identity::{field_value, Browser, PASSWORD};
+use crate::support::{invitation_token, TestApp};
+
+/// A client on `plan` with its admin signed in at the portal and the client selected.
+async fn signed_in_admin<'a>(app: &'a TestApp, plan: &str) -> Browser<'a> {
+    let req = ProvisionRequest::parse(
+        "ACME Corp",
+        "acme-corp",
+        "admin@acme-corp.example.com",
+        plan,
+        &[],
+    )
+    .unwrap();
+    let done = provision(&app.platform, &req, "test").await.unwrap();
+    let token = invitation_token(done.invitation_url.as_deref().unwrap());
+    app.platform
+        .identity()
+        .accept_invitation(&token, PASSWORD)
+        .await
+        .unwrap();
+    let mut b = Browser::new(app);
+    let login = b
+        .login("portal.localhost", "admin@acme-corp.example.com", PASSWORD)
+        .await;
+    assert_eq!(login.status, 303, "{}", login.body);
+    assert_eq!(
+        b.get("portal.localhost", "/").await.location(),
+        "/dashboard"
+    );
+    b
+}
+
+// The landing page's title and header carry the operator's name only (a form once rendered
+// inside both), and every page names its icon, which is served.
+both_backends!(landing_page_head, |app: TestApp| async move {
+    let mut b = Browser::new(&app);
+    let landing = b.get("localhost", "/").await;
+    assert_eq!(landing.status, 200);
+    let operator = app.platform.operator_name().await.unwrap();
+    let title = &landing.body[landing.body.find("<title>").unwrap() + 7..];
+    assert!(title.starts_with(&format!("{operator}</title>")), "{title}");
+    let brand = &landing.body[landing.body.find("<span class=\"brand\">").unwrap() + 20..];
+    assert!(brand.starts_with(&format!("{operator}</span>")), "{brand}");
+    assert_eq!(landing.body.matches("action=\"/contact\"").count(), 1);
+    assert!(landing
+        .body
+        .contains("<link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">"));
+    for path in ["/assets/icon.svg", "/favicon.ico"] {
+        for host in ["localhost", "portal.localhost"] {
+            let icon = b.get(host, path).await;
+            assert_eq!(icon.status, 200, "{host}{path}");
+            assert_eq!(icon.headers["content-type"], "image/svg+xml");
+            assert!(icon.body.starts_with("<svg"), "{}", icon.body);
+        }
+    }
+});
+
+/// The `href` of the link whose text is `text`.
+fn link_to(body: &str, text: &str) -> String {
+    let end = body
+        .find(&format!("\">{text}</a>"))
+        .unwrap_or_else(|| panic!("no link {text:?} in {body}"));
+    let start = body[..end].rfind("href=\"").unwrap() + 6;
+    body[start..end].replace("&#38;", "&")
+}
+
+/// The note on the card titled `title`.
+fn card_note(body: &str, title: &str) -> String {
+    let card = &body[body
+        .find(&format!("<h3>{title}</h3>"))
+        .unwrap_or_else(|| panic!("no card {title:?} in {body}"))..];
+    let card = &card[..card.find("</div>").unwrap()];
+    assert!(!card.contains("<a "), "{card}");
+    field_value(card, "<p class=\"note\">")
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+// Each card opens its own service on the client's host, through the hand-off, and lands on it.
+both_backends!(
+    service_cards_open_their_service,
+    |app: TestApp| async move {
+        let mut b = signed_in_admin(&app, "professional").await;
+        let dash = b.get("portal.localhost", "/dashboard").await;
+        let csrf = dash.csrf();
+        let open = |next: &str| format!("/open/acme-corp?csrf={csrf}&next={next}");
+        assert_eq!(link_to(&dash.body, "Open ERP"), open("%2Fbooks"));
+        assert_eq!(
+            link_to(&dash.body, "Open Reports"),
+            open("%2Fbooks%23reports")
+        );
+        // Services this platform does not serve yet say so; nothing links to a missing page.
+        assert_eq!(
+            card_note(&dash.body, "Point of sale"),
+            "Coming soon to this platform."
+        );
+        assert_eq!(
+            card_note(&dash.body, "Webmail"),
+            "Coming soon to this platform."
+        );
+
+        for (next, lands) in [
+            ("%2Fbooks%23reports", "/books#reports"),
+            ("%2Fbooks", "/books"),
+            // Anything but a path on the client's host lands on its home.
+            ("%2F%2Fevil.example", "/"),
+            ("https%3A%2F%2Fevil.example", "/"),
+            ("%2F%09%2Fevil.example", "/"),
+        ] {
+            let moved = b.get("portal.localhost", &open(next)).await;
+            assert_eq!(moved.status, 303, "{}", moved.body);
+            let target = moved.location();
+            let path = &target[target.find("/auth/handoff").unwrap()..];
+            let landed = b.get("acme-corp.localhost", path).await;
+            assert_eq!(landed.status, 303, "{}", landed.body);
+            assert_eq!(landed.location(), lands, "{next}");
+        }
+        // A hand-off link edited to point elsewhere lands home too.
+        let moved = b.get("portal.localhost", &open("%2Fbooks")).await;
+        let target = moved.location();
+        let path = &target[target.find("/auth/handoff").unwrap()..];
+        let edited = format!(
+            "{}%2F%2Fevil.example",
+            &path[..path.find("&next=").unwrap() + 6]
+        );
+        let landed = b.get("acme-corp.localhost", &edited).await;
+        assert_eq!(landed.status, 303, "{}", landed.body);
+        assert_eq!(landed.location(), "/");
+        let books = b.get("acme-corp.localhost", "/books").await;
+        assert_eq!(books.status, 200);
+
+        // The client's own home shows the same cards, linked on its own host.
+        let home = b.get("acme-corp.localhost", "/").await;
+        assert_eq!(link_to(&home.body, "Open ERP"), "/books");
+        assert_eq!(link_to(&home.body, "Open Reports"), "/books#reports");
+        assert_eq!(
+            card_note(&home.body, "Point of sale"),
+            "Coming soon to this platform."
+        );
+    }
+);
+
+// A service outside the client's plan says which plan has it.
+both_backends!(
+    service_outside_the_plan_names_the_plan,
+    |app: TestApp| async move {
+        let mut b = signed_in_admin(&app, "basic").await;
+        let dash = b.get("portal.localhost", "/dashboard").await;
+        assert_eq!(
+            card_note(&dash.body, "Point of sale"),
+            "Not in the Basic plan: the Professional plan includes it."
+        );
+        assert_eq!(
+            card_note(&dash.body, "Webmail"),
+            "Coming soon to this platform."
+        );
+        assert!(link_to(&dash.body, "Open ERP").ends_with("&next=%2Fbooks"));
+    }
+);
