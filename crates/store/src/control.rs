@@ -234,6 +234,9 @@ pub struct InvitationRecord {
     pub role: Option<String>,
     pub expires_at: OffsetDateTime,
     pub used_at: Option<OffsetDateTime>,
+    /// Whether a newer invitation for the same person and place was issued after this one (which
+    /// ended this one's validity then).
+    pub replaced: bool,
 }
 
 #[derive(Clone, Debug, Serialize, FromRow)]
@@ -702,9 +705,14 @@ impl ControlStore {
             Option<String>,
             OffsetDateTime,
             Option<OffsetDateTime>,
+            bool,
         );
+        // Ids are UUIDv7, ordered by creation: a larger id for the same person and place is a
+        // newer invitation.
         let row: Option<Row> = on_db!(&self.db, p => sqlx::query_as(
-            "SELECT u.id, u.email, u.status, i.tenant_id, t.name, i.role, i.expires_at, i.used_at
+            "SELECT u.id, u.email, u.status, i.tenant_id, t.name, i.role, i.expires_at, i.used_at,
+                    EXISTS (SELECT 1 FROM invitations n WHERE n.user_id = i.user_id
+                            AND n.tenant_id IS NOT DISTINCT FROM i.tenant_id AND n.id > i.id)
              FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN tenants t ON t.id = i.tenant_id
              WHERE i.token_hash = $1",
         )
@@ -712,7 +720,17 @@ impl ControlStore {
         .fetch_optional(p)
         .await?);
         row.map(
-            |(user_id, email, status, tenant_id, tenant_name, role, expires_at, used_at)| {
+            |(
+                user_id,
+                email,
+                status,
+                tenant_id,
+                tenant_name,
+                role,
+                expires_at,
+                used_at,
+                replaced,
+            )| {
                 Ok(InvitationRecord {
                     user_id: user_id.parse().map_err(corrupt)?,
                     email,
@@ -722,6 +740,7 @@ impl ControlStore {
                     role,
                     expires_at,
                     used_at,
+                    replaced,
                 })
             },
         )

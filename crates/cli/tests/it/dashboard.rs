@@ -165,3 +165,81 @@ both_backends!(
         assert!(link_to(&dash.body, "Open ERP").ends_with("&next=%2Fbooks"));
     }
 );
+
+/// The link an invitation answer on the team page shows.
+fn invitation_link(body: &str) -> String {
+    field_value(body, "it is shown only now): <code>")
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+// The People link shows only to those who manage people (an employee would meet a 403), and an
+// invitation sent again says, on the first link, that it was replaced — not that it expired.
+both_backends!(
+    people_link_and_replaced_invitation,
+    |app: TestApp| async move {
+        let mut b = signed_in_admin(&app, "professional").await;
+        let dash = b.get("portal.localhost", "/dashboard").await;
+        assert!(
+            dash.body.contains("<a href=\"/team\">People</a>"),
+            "{}",
+            dash.body
+        );
+        let csrf = dash.csrf();
+        let invite = [
+            ("csrf", csrf.as_str()),
+            ("email", "emma@acme.example"),
+            ("role", "employee"),
+        ];
+        let first = b.post("portal.localhost", "/team/invite", &invite).await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        let first = invitation_link(&first.body);
+        let second = b.post("portal.localhost", "/team/invite", &invite).await;
+        assert_eq!(second.status, 200, "{}", second.body);
+        let second = invitation_link(&second.body);
+        assert_ne!(first, second);
+
+        let mut emma = Browser::new(&app);
+        let path = |link: &str| link[link.find("/invite/").unwrap()..].to_owned();
+        let old = emma.get("portal.localhost", &path(&first)).await;
+        assert_eq!(old.status, 410, "{}", old.body);
+        assert!(
+            old.body
+                .contains("A newer invitation was sent to emma@acme.example after this one"),
+            "{}",
+            old.body
+        );
+        assert!(!old.body.contains("expired"), "{}", old.body);
+        let new = emma.get("portal.localhost", &path(&second)).await;
+        assert_eq!(new.status, 200, "{}", new.body);
+        app.platform
+            .identity()
+            .accept_invitation(&invitation_token(&second), PASSWORD)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            emma.login("portal.localhost", "emma@acme.example", PASSWORD)
+                .await
+                .status,
+            303
+        );
+        emma.get("portal.localhost", "/").await;
+        for page in ["/dashboard", "/profile", "/select"] {
+            let shown = emma.get("portal.localhost", page).await;
+            assert_eq!(shown.status, 200, "{page}");
+            assert!(
+                shown.body.contains("<a href=\"/profile\">Profile</a>"),
+                "{page}"
+            );
+            assert!(
+                !shown.body.contains("href=\"/team\""),
+                "{page}: {}",
+                shown.body
+            );
+        }
+        assert_eq!(emma.get("portal.localhost", "/team").await.status, 403);
+    }
+);

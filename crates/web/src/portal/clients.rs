@@ -14,7 +14,9 @@ use tenantry_auth::AuthError;
 use tenantry_domain::TenantId;
 use tenantry_platform::PlatformError;
 
-use super::common::{address, auth_error_page, mfa_path, signed_in, user_agent, CsrfForm};
+use super::common::{
+    address, auth_error_page, mfa_path, nav_bar, signed_in, user_agent, CsrfForm, Nav,
+};
 use super::services::{service_cards, ServiceCard};
 use crate::auth::{csrf_refusal, safe_next, PortalUser};
 use crate::host::CurrentTenant;
@@ -51,8 +53,7 @@ struct SelectPage {
     /// Clients that invited this person, waiting for their answer.
     offers: Vec<ClientChoice>,
     csrf: String,
-    staff: bool,
-    user_email: String,
+    nav: Nav,
 }
 
 async fn portal_home(State(state): State<AppState>, u: PortalUser) -> Response {
@@ -104,6 +105,10 @@ async fn select_page(State(state): State<AppState>, u: PortalUser) -> Response {
         role: m.role.as_str(),
         suspended: m.tenant_status == "suspended",
     };
+    let nav = match nav_bar(&state, &u).await {
+        Ok(n) => n,
+        Err(e) => return platform_error_page(e),
+    };
     render(
         StatusCode::OK,
         &SelectPage {
@@ -111,8 +116,7 @@ async fn select_page(State(state): State<AppState>, u: PortalUser) -> Response {
             clients: memberships.into_iter().map(choice).collect(),
             offers: offers.into_iter().map(choice).collect(),
             csrf: u.session.csrf_token.clone(),
-            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
-            user_email: u.user.email.clone(),
+            nav,
         },
     )
 }
@@ -202,8 +206,7 @@ struct DashboardPage {
     activity: Vec<ActivityView>,
     books: Option<crate::books::Glance>,
     csrf: String,
-    staff: bool,
-    user_email: String,
+    nav: Nav,
 }
 
 async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
@@ -254,6 +257,10 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
         Err(e) => return platform_error_page(e),
     };
     let books = crate::books::glance(&state, &tenant).await;
+    let nav = match nav_bar(&state, &u).await {
+        Ok(n) => n,
+        Err(e) => return platform_error_page(e),
+    };
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -281,8 +288,7 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
                 .collect(),
             books,
             csrf: u.session.csrf_token.clone(),
-            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
-            user_email: u.user.email.clone(),
+            nav,
         },
     )
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tenantry_auth::{AuthError, NewSession};
 use tenantry_platform::PlatformError;
 
-use crate::auth::{client_ip, end_previous_session, session_cookie};
+use crate::auth::{client_ip, end_previous_session, session_cookie, PortalUser};
 use crate::host::CurrentTenant;
 use crate::pages::{error_response, platform_error_page};
 use crate::AppState;
@@ -101,4 +101,31 @@ pub(crate) struct RecoveryCodesPage {
     pub brand: String,
     pub codes: Vec<String>,
     pub continue_to: String,
+}
+
+/// What the portal's navigation bar shows: the People link only to those who may manage the
+/// selected client's people (others would meet a refusal), the console only to operator staff.
+pub(crate) struct Nav {
+    pub staff: bool,
+    pub people: bool,
+    pub user_email: String,
+    pub csrf: String,
+}
+
+pub(crate) async fn nav_bar(state: &AppState, u: &PortalUser) -> Result<Nav, PlatformError> {
+    let people = match u.session.selected_tenant_id {
+        Some(tenant) => state
+            .platform
+            .identity()
+            .access(&u.user, tenant)
+            .await?
+            .is_some_and(|a| a.role.can(tenantry_domain::Permission::PortalManageUsers)),
+        None => false,
+    };
+    Ok(Nav {
+        staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
+        people,
+        user_email: u.user.email.clone(),
+        csrf: u.session.csrf_token.clone(),
+    })
 }

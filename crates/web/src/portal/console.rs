@@ -9,6 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tenantry_platform::PlatformError;
 
+use super::common::{nav_bar, Nav};
 use crate::auth::{csrf_refusal, PortalUser};
 use crate::pages::{error_response, platform_error_page, render};
 use crate::AppState;
@@ -40,8 +41,7 @@ struct ConsolePage {
     notice: Option<String>,
     error: Option<String>,
     csrf: String,
-    staff: bool,
-    user_email: String,
+    nav: Nav,
 }
 
 async fn console_view(
@@ -71,6 +71,10 @@ async fn console_view(
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
+    let nav = match nav_bar(state, &u).await {
+        Ok(n) => n,
+        Err(e) => return platform_error_page(e),
+    };
     render(
         status,
         &ConsolePage {
@@ -97,8 +101,7 @@ async fn console_view(
             notice,
             error,
             csrf: u.session.csrf_token.clone(),
-            staff: true,
-            user_email: u.user.email.clone(),
+            nav,
         },
     )
 }

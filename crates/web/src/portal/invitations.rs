@@ -111,6 +111,15 @@ async fn invitation_view(
             "This invitation has already been accepted. Sign in with your password.".to_owned(),
             Offer::Nothing,
         ),
+        Some(inv) if inv.replaced => (
+            StatusCode::GONE,
+            "Invitation replaced".to_owned(),
+            format!(
+                "A newer invitation was sent to {} after this one: use the link in that one.",
+                inv.email
+            ),
+            Offer::Nothing,
+        ),
         Some(inv) if inv.expires_at <= now => (
             StatusCode::GONE,
             "Invitation expired".to_owned(),

@@ -11,7 +11,7 @@ use tenantry_auth::AuthError;
 use tenantry_domain::{TenantId, TenantRole};
 use tenantry_platform::PlatformError;
 
-use super::common::{auth_error_page, CsrfForm, RecoveryCodesPage};
+use super::common::{auth_error_page, nav_bar, CsrfForm, Nav, RecoveryCodesPage};
 use crate::auth::{csrf_refusal, PortalUser};
 use crate::pages::{display_unix, platform_error_page, render};
 use crate::AppState;
@@ -73,8 +73,7 @@ struct ProfilePage {
     new_key: Option<String>,
     passkeys: Vec<PasskeyView>,
     csrf: String,
-    staff: bool,
-    user_email: String,
+    nav: Nav,
 }
 
 async fn profile_view(
@@ -112,6 +111,10 @@ async fn profile_view(
             .iter()
             .find(|m| m.tenant_id == id)
             .map_or_else(|| id.to_string(), |m| m.tenant_name.clone())
+    };
+    let nav = match nav_bar(state, &u).await {
+        Ok(n) => n,
+        Err(e) => return platform_error_page(e),
     };
     render(
         status,
@@ -175,8 +178,7 @@ async fn profile_view(
                 })
                 .collect(),
             csrf: u.session.csrf_token.clone(),
-            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
-            user_email: u.user.email.clone(),
+            nav,
         },
     )
 }

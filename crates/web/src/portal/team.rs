@@ -13,6 +13,7 @@ use tenantry_domain::{Permission, TenantRole, UserId};
 use tenantry_platform::{accounts, PlatformError};
 use tenantry_store::control::TenantRecord;
 
+use super::common::{nav_bar, Nav};
 use crate::auth::{csrf_refusal, PortalUser};
 use crate::pages::{error_response, platform_error_page, render};
 use crate::AppState;
@@ -50,8 +51,7 @@ struct TeamPage {
     notice: Option<String>,
     error: Option<String>,
     csrf: String,
-    staff: bool,
-    user_email: String,
+    nav: Nav,
 }
 
 /// The selected client, if the caller may manage its people.
@@ -145,6 +145,10 @@ async fn team_view(state: &AppState, u: &PortalUser, outcome: Outcome) -> Respon
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
+    let nav = match nav_bar(state, &u).await {
+        Ok(n) => n,
+        Err(e) => return platform_error_page(e),
+    };
     render(
         outcome.status,
         &TeamPage {
@@ -174,8 +178,7 @@ async fn team_view(state: &AppState, u: &PortalUser, outcome: Outcome) -> Respon
             notice: outcome.notice,
             error: outcome.error,
             csrf: u.session.csrf_token.clone(),
-            staff: tenantry_auth::Identity::platform_role(&u.user).is_some(),
-            user_email: u.user.email.clone(),
+            nav,
         },
     )
 }
