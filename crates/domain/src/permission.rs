@@ -74,6 +74,38 @@ impl Permission {
         Permission::WebmailAdmin,
     ];
 
+    /// What it allows, in words that finish "does not let you …".
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Permission::PortalView => "see this business's dashboard",
+            Permission::PortalEdit => "edit this business's shared records",
+            Permission::PortalManageUsers => "manage this business's people",
+            Permission::PortalManageSettings => "change this business's settings",
+            Permission::ErpRead => "read the books",
+            Permission::ErpCreateSales => "write sales invoices",
+            Permission::ErpCreateAny => {
+                "write purchases, payments, journal entries or stock entries"
+            }
+            Permission::ErpSubmit => "submit documents to the ledger",
+            Permission::ErpCancel => "cancel submitted documents",
+            Permission::ErpReports => "read the accounting reports",
+            Permission::ErpConfigure => "change the books' settings, accounts or fiscal years",
+            Permission::PosSell => "sell at the point of sale",
+            Permission::PosReports => "read the point of sale's reports",
+            Permission::PosConfigure => "set up the point of sale",
+            Permission::WebmailUser => "use webmail",
+            Permission::WebmailAdmin => "manage mailboxes",
+        }
+    }
+
+    /// The least role that has it.
+    pub fn least_role(self) -> TenantRole {
+        TenantRole::ALL
+            .into_iter()
+            .find(|r| r.can(self))
+            .unwrap_or(TenantRole::Admin)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::PortalView => "portal.view",
@@ -291,6 +323,24 @@ mod tests {
             for p in pair[0].permissions() {
                 assert!(pair[1].can(*p), "{:?} lacks {p:?}", pair[1]);
             }
+        }
+    }
+
+    #[test]
+    fn every_permission_has_words_and_a_least_role() {
+        assert_eq!(Permission::ErpRead.least_role(), TenantRole::Viewer);
+        assert_eq!(
+            Permission::ErpCreateSales.least_role(),
+            TenantRole::Employee
+        );
+        assert_eq!(Permission::ErpReports.least_role(), TenantRole::Manager);
+        assert_eq!(
+            Permission::PortalManageUsers.least_role(),
+            TenantRole::Admin
+        );
+        for p in Permission::ALL {
+            assert!(p.least_role().can(p), "{p:?}");
+            assert!(!p.in_words().is_empty());
         }
     }
 

@@ -138,6 +138,14 @@ pub enum TenantRole {
 }
 
 impl TenantRole {
+    /// Least to most rights.
+    pub const ALL: [TenantRole; 4] = [
+        TenantRole::Viewer,
+        TenantRole::Employee,
+        TenantRole::Manager,
+        TenantRole::Admin,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TenantRole::Admin => "admin",

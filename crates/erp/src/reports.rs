@@ -10,8 +10,8 @@ use serde::Serialize;
 use tenantry_domain::books::reports::{AgeingBucket, VatReturn};
 use tenantry_domain::books::{Amount, InvoiceKind, InvoiceStatus, RootType};
 use tenantry_store::books::{
-    Account, AccountTotal, Invoice, LedgerLine, LedgerQuery, ListQuery, SalesDay, SalesOfItem,
-    SalesSum, StockBalance,
+    Account, AccountTotal, DocumentEvent, Invoice, LedgerLine, LedgerQuery, ListQuery, SalesDay,
+    SalesOfItem, SalesSum, StockBalance,
 };
 use time::{Date, Duration};
 
@@ -407,6 +407,11 @@ impl Books {
     }
 
     /// The figures the portal dashboard shows for this client.
+    /// The `limit` latest submissions and cancellations of documents, newest first.
+    pub async fn recent_documents(&self, limit: i64) -> Result<Vec<DocumentEvent>> {
+        Ok(self.db.recent_documents(limit).await?)
+    }
+
     pub async fn dashboard(&self, today: Date) -> Result<Dashboard> {
         let sum = |days: i64| self.db.sales_sum(today - Duration::days(days - 1), today);
         let (sales_today, sales_7_days, sales_30_days) =

@@ -244,6 +244,14 @@ pub async fn invite_member(
             &serde_json::json!({ "email": email.as_str(), "role": role.as_str() }),
         )
         .await?;
+    control
+        .add_activity(
+            Some(tenant),
+            None,
+            PEOPLE_ACTIVITY,
+            &format!("{actor} invited {email} as {}", role.as_str()),
+        )
+        .await?;
     if set_up {
         control
             .add_notification(
@@ -318,6 +326,19 @@ pub async fn change_member_role(
             &serde_json::json!({ "user": user.to_string(), "from": current.as_str(), "to": role.as_str() }),
         )
         .await?;
+    let email = member_email(platform, user).await?;
+    control
+        .add_activity(
+            Some(tenant),
+            Some(user),
+            PEOPLE_ACTIVITY,
+            &format!(
+                "{actor} made {email} {} (was {})",
+                role.as_str(),
+                current.as_str()
+            ),
+        )
+        .await?;
     Ok(())
 }
 
@@ -350,5 +371,61 @@ pub async fn set_member_active(
             &serde_json::json!({ "user": user.to_string() }),
         )
         .await?;
+    let email = member_email(platform, user).await?;
+    let verb = if active { "reactivated" } else { "deactivated" };
+    control
+        .add_activity(
+            Some(tenant),
+            Some(user),
+            PEOPLE_ACTIVITY,
+            &format!("{actor} {verb} {email}"),
+        )
+        .await?;
     Ok(())
+}
+
+/// Requires (or stops requiring) a second factor to enter the client.
+pub async fn set_mfa_required(
+    platform: &Platform,
+    tenant: TenantId,
+    required: bool,
+    actor: &str,
+) -> Result<()> {
+    let control = platform.control();
+    control.set_tenant_mfa_required(tenant, required).await?;
+    platform.changed();
+    control
+        .append_audit(
+            actor,
+            "client.mfa_required_changed",
+            Some(tenant),
+            &serde_json::json!({ "required": required }),
+        )
+        .await?;
+    let what = if required {
+        "now requires a second factor to enter this business"
+    } else {
+        "no longer requires a second factor to enter this business"
+    };
+    control
+        .add_activity(
+            Some(tenant),
+            None,
+            PEOPLE_ACTIVITY,
+            &format!("{actor} {what}"),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The activity kind of changes to a client's people (the feed links them to its team page).
+pub const PEOPLE_ACTIVITY: &str = "people";
+
+async fn member_email(platform: &Platform, user: UserId) -> Result<String> {
+    Ok(platform
+        .control()
+        .user(user)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound("member".into()))?
+        .email)
 }

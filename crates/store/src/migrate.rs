@@ -60,6 +60,7 @@ pub static TENANT: &[Migration] = &[
     migration!("tenant", 1, "0001_init"),
     migration!("tenant", 2, "0002_books"),
     migration!("tenant", 3, "0003_branding"),
+    migration!("tenant", 4, "0004_recent_documents"),
 ];
 
 pub fn latest_version(migrations: &[Migration]) -> i64 {

@@ -243,3 +243,216 @@ both_backends!(
         assert_eq!(emma.get("portal.localhost", "/team").await.status, 403);
     }
 );
+
+/// The dashboard's activity entries, in order: (text, link).
+fn activity(body: &str) -> Vec<(String, Option<String>)> {
+    let section = &body[body.find("<h2>Activity</h2>").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    section
+        .split("<li>")
+        .skip(1)
+        .map(|li| {
+            let li = &li[..li.find(" <span class=\"note\">").unwrap()];
+            match li.strip_prefix("<a href=\"") {
+                Some(rest) => {
+                    let (href, text) = rest.split_once("\">").unwrap();
+                    (
+                        text.trim_end_matches("</a>").replace("&#38;", "&"),
+                        Some(href.replace("&#38;", "&")),
+                    )
+                }
+                None => (li.replace("&#38;", "&"), None),
+            }
+        })
+        .collect()
+}
+
+// The dashboard's activity shows what really happened — documents submitted and cancelled,
+// people invited and changed — newest first, each linked to its subject for those who may open
+// it; an employee sees the same events, without links to the team page.
+both_backends!(
+    activity_feed_shows_what_happened,
+    |app: TestApp| async move {
+        use reqwest::Method;
+        use serde_json::json;
+
+        use crate::books_api::{client, masters, send, Api};
+
+        let acme = client(&app, "ACME Corp", "acme-corp").await;
+        let api = Api {
+            app: &app,
+            host: acme.host.clone(),
+            auth: acme.admin_key(),
+        };
+        masters(&api).await;
+        // The books record changes to the second: let one pass after the set-up, so the order of
+        // events does not rest on what happened within one second.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let invoice = api
+            .ok(
+                "POST",
+                "/api/v1/sales-invoices",
+                Some(json!({"party": "Acme Retail", "submit": true,
+                        "items": [{"item_code": "SVC", "qty": 2}]})),
+            )
+            .await;
+        let (sinv, total) = (
+            invoice["name"].as_str().unwrap().to_owned(),
+            invoice["grand_total"].as_str().unwrap().to_owned(),
+        );
+        let payment = api
+        .ok(
+            "POST",
+            "/api/v1/payments",
+            Some(json!({"payment_type": "receive", "party_type": "customer", "party": "Acme Retail",
+                        "amount": "1.00", "submit": true,
+                        "allocations": [{"invoice": sinv, "amount": "1.00"}]})),
+        )
+        .await;
+        let pay = payment["name"].as_str().unwrap().to_owned();
+        // A draft is not news.
+        api.ok(
+            "POST",
+            "/api/v1/sales-invoices",
+            Some(json!({"party": "Acme Retail", "items": [{"item_code": "SVC", "qty": 1}]})),
+        )
+        .await;
+
+        let mut b = Browser::new(&app);
+        assert_eq!(
+            b.login("portal.localhost", &acme.admin, PASSWORD)
+                .await
+                .status,
+            303
+        );
+        b.get("portal.localhost", "/").await;
+        let csrf = b.get("portal.localhost", "/team").await.csrf();
+        let invited = b
+            .post(
+                "portal.localhost",
+                "/team/invite",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "emma@acme.example"),
+                    ("role", "employee"),
+                ],
+            )
+            .await;
+        assert_eq!(invited.status, 200, "{}", invited.body);
+        // The payment is cancelled last, a second later.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let cancelled = send(
+            &app,
+            &acme.host,
+            Some(&acme.admin_key()),
+            Method::POST,
+            &format!("/api/v1/payments/{pay}/cancel"),
+            None,
+        )
+        .await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+
+        let dash = b.get("portal.localhost", "/dashboard").await;
+        let open = format!("/open/acme-corp?csrf={}&next=", dash.csrf());
+        let shown = activity(&dash.body);
+        let events: Vec<_> = shown.iter().map(|(t, _)| t.as_str()).collect();
+        let at = |text: &str| {
+            events
+                .iter()
+                .position(|e| *e == text)
+                .unwrap_or_else(|| panic!("{text:?} not in {events:#?}"))
+        };
+        let invite = "admin@acme-corp.example.com invited emma@acme.example as employee";
+        let paid = format!("Payment {pay} cancelled: Acme Retail, 1.00");
+        let sold = format!("Sales invoice {sinv} submitted: Acme Retail, {total}");
+        assert_eq!(at(&paid), 0, "{events:#?}");
+        assert!(at(invite) < at(&sold), "{events:#?}");
+        assert!(at(&sold) < at("ACME Corp was set up"), "{events:#?}");
+        assert_eq!(events.len(), 4, "{events:#?}");
+        let link = |text: &str| shown[at(text)].1.clone();
+        assert_eq!(link(invite).as_deref(), Some("/team"));
+        assert_eq!(
+            link(&paid),
+            Some(format!("{open}%2Fbooks%2Fpayments%2F{pay}"))
+        );
+        assert_eq!(
+            link(&sold),
+            Some(format!("{open}%2Fbooks%2Fsales-invoices%2F{sinv}"))
+        );
+        // The link opens the document's page on the client's host.
+        let moved = b.get("portal.localhost", &link(&sold).unwrap()).await;
+        let target = moved.location();
+        let landed = b
+            .get(&acme.host, &target[target.find("/auth/handoff").unwrap()..])
+            .await;
+        assert_eq!(landed.location(), format!("/books/sales-invoices/{sinv}"));
+        let page = b.get(&acme.host, &landed.location()).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(&sinv));
+
+        // The invited employee sees the same events; the team page is not theirs to open.
+        let token = invitation_token(&invitation_link(&invited.body));
+        app.platform
+            .identity()
+            .accept_invitation(&token, PASSWORD)
+            .await
+            .unwrap();
+        let mut emma = Browser::new(&app);
+        assert_eq!(
+            emma.login("portal.localhost", "emma@acme.example", PASSWORD)
+                .await
+                .status,
+            303
+        );
+        emma.get("portal.localhost", "/").await;
+        let theirs = activity(&emma.get("portal.localhost", "/dashboard").await.body);
+        assert_eq!(
+            theirs.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+            events
+        );
+        assert_eq!(theirs[at(invite)].1, None);
+        assert!(theirs[at(&sold)]
+            .1
+            .as_deref()
+            .unwrap()
+            .ends_with(&format!("%2Fbooks%2Fsales-invoices%2F{sinv}")));
+    }
+);
+
+// A refusal says, in words, what the role does not allow and which role does, and leads home;
+// no internal permission code shows.
+both_backends!(
+    refusal_pages_explain_and_lead_home,
+    |app: TestApp| async move {
+        use tenantry_domain::TenantRole;
+
+        crate::books_api::client(&app, "ACME Corp", "acme-corp").await;
+        crate::support::add_members(&app, "acme-corp", &[TenantRole::Employee], PASSWORD).await;
+        let mut b = Browser::new(&app);
+        let host = "acme-corp.localhost";
+        assert_eq!(
+            b.login(host, "employee@acme-corp.example.com", PASSWORD)
+                .await
+                .status,
+            303
+        );
+        let refused = b.get(host, "/books/reports/trial-balance").await;
+        assert_eq!(refused.status, 403);
+        assert!(
+        refused.body.contains(
+            "Your role here, employee, does not let you read the accounting reports: that takes a manager or above. An admin of this business can change your role."
+        ),
+        "{}",
+        refused.body
+    );
+        assert!(!refused.body.contains("erp.reports"), "{}", refused.body);
+        assert!(refused
+            .body
+            .contains("<a class=\"button\" href=\"/\">Home</a>"));
+        let missing = b.get(host, "/books/sales-invoices/SINV-2000-00099").await;
+        assert_eq!(missing.status, 404);
+        assert!(missing
+            .body
+            .contains("<a class=\"button\" href=\"/\">Home</a>"));
+    }
+);

@@ -7,6 +7,7 @@
 //! instead of failing); on PostgreSQL the rows a posting depends on are locked with
 //! `… FOR NO KEY UPDATE` in a fixed order.
 
+mod activity;
 mod branding;
 mod documents;
 mod list;
@@ -15,6 +16,7 @@ mod memo;
 mod posting;
 mod reports;
 
+pub use activity::DocumentEvent;
 pub use branding::{BrandSummary, StoredBranding, StoredLogo};
 pub use documents::*;
 pub use list::{Filter, FilterOp, FilterValue, ListQuery, OrderBy};

@@ -4,7 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use tenantry_domain::Permission;
+use tenantry_domain::{Permission, TenantRole};
 use tenantry_erp::Books;
 use tenantry_store::control::TenantRecord;
 use time::Date;
@@ -63,10 +63,20 @@ impl BooksCaller {
             permission.as_str()
         );
         if self.wants_page {
+            let needed = permission.least_role();
+            let who = if needed == TenantRole::Admin {
+                "an admin".to_owned()
+            } else {
+                format!("a {} or above", needed.as_str())
+            };
             return Err(crate::pages::error_response(
                 axum::http::StatusCode::FORBIDDEN,
                 "Not allowed",
-                &message,
+                &format!(
+                    "Your role here, {}, does not let you {}: that takes {who}. An admin of this business can change your role.",
+                    self.user.access.role.as_str(),
+                    permission.in_words()
+                ),
             ));
         }
         Err(AppError::new(axum::http::StatusCode::FORBIDDEN, message).into_response())

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod branding;
 mod caller;
+mod feed;
 pub mod frappe;
 pub mod kinds;
 pub mod pages;
@@ -17,6 +18,7 @@ use tenantry_store::control::TenantRecord;
 use crate::AppState;
 
 pub use self::caller::{today, BooksCaller};
+pub use self::feed::recent as recent_documents;
 
 /// Every books route, for the tenant host's router.
 pub fn router() -> Router<AppState> {

@@ -71,7 +71,7 @@ async fn console_view(
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
-    let nav = match nav_bar(state, &u).await {
+    let nav = match nav_bar(state, u).await {
         Ok(n) => n,
         Err(e) => return platform_error_page(e),
     };

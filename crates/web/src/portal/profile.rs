@@ -112,7 +112,7 @@ async fn profile_view(
             .find(|m| m.tenant_id == id)
             .map_or_else(|| id.to_string(), |m| m.tenant_name.clone())
     };
-    let nav = match nav_bar(state, &u).await {
+    let nav = match nav_bar(state, u).await {
         Ok(n) => n,
         Err(e) => return platform_error_page(e),
     };

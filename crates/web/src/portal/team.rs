@@ -145,7 +145,7 @@ async fn team_view(state: &AppState, u: &PortalUser, outcome: Outcome) -> Respon
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
-    let nav = match nav_bar(state, &u).await {
+    let nav = match nav_bar(state, u).await {
         Ok(n) => n,
         Err(e) => return platform_error_page(e),
     };
@@ -336,25 +336,8 @@ async fn set_mfa(
         );
     }
     let required = form.required.is_some();
-    let result = async {
-        state
-            .platform
-            .control()
-            .set_tenant_mfa_required(tenant.id, required)
-            .await?;
-        state
-            .platform
-            .control()
-            .append_audit(
-                &u.user.email,
-                "client.mfa_required_changed",
-                Some(tenant.id),
-                &serde_json::json!({ "required": required }),
-            )
-            .await?;
-        Ok::<_, PlatformError>(())
-    }
-    .await;
+    let result =
+        accounts::set_mfa_required(&state.platform, tenant.id, required, &u.user.email).await;
     finish(&state, &u, result, "Security settings saved.").await
 }
 
