@@ -17,18 +17,18 @@ use utoipa::openapi::RefOr;
 
 use crate::AppState;
 
-mod accounts;
+pub(crate) mod accounts;
 mod declaration;
-mod fiscal_years;
-mod invoices;
-mod items;
-mod journals;
+pub(crate) mod fiscal_years;
+pub(crate) mod invoices;
+pub(crate) mod items;
+pub(crate) mod journals;
 pub(crate) mod native;
-mod parties;
-mod payments;
+pub(crate) mod parties;
+pub(crate) mod payments;
 mod schema;
-mod stock_entries;
-mod warehouses;
+pub(crate) mod stock_entries;
+pub(crate) mod warehouses;
 
 pub use self::declaration::{
     Action, Declared, Editable, Kind, KindInfo, Lifecycle, Submittable, Verb, Written,
