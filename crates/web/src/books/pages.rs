@@ -4,17 +4,22 @@
 //! a confirmation page); the reports with a period picker and CSV; the invoice's print page and
 //! PDF; the books' settings.
 //!
-//! Every handler takes a [`BooksCaller`] (signed in, allowed to read this client's books), checks
-//! the form's CSRF field against the session before anything else, asks the permission matrix
-//! for the right it needs, and calls [`tenantry_erp::Books`]. Buttons a role cannot use are not
-//! shown; the handlers refuse them anyway.
+//! A kind's pages are one set of handlers (`handlers`) over its page declaration (`declaration`:
+//! what its list filters by and shows, its own page, its form), written once per kind in the
+//! file named after it; `kinds::catalogue` adds their routes by the kind's life cycle.
+//!
+//! Every handler takes a [`BooksCaller`](crate::books::BooksCaller) (signed in, allowed to read
+//! this client's books), checks the form's CSRF field against the session before anything else,
+//! asks the permission matrix for the right it needs, and calls [`tenantry_erp::Books`]. Buttons
+//! a role cannot use are not shown; the handlers refuse them anyway.
 #![allow(clippy::result_large_err)] // refusals are ready responses; their size does not matter here
 
-// The kinds' pages, one declaration each, and the handlers generic over them.
+// The kinds' pages, one declaration each, and the handlers generic over them (whose routes
+// `kinds::catalogue` adds by each kind's life cycle).
 mod accounts;
-mod declaration;
+pub(crate) mod declaration;
 mod fiscal_years;
-mod handlers;
+pub(crate) mod handlers;
 mod invoices;
 mod items;
 mod journals;
@@ -43,15 +48,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
-use crate::books::kinds::accounts::Accounts;
-use crate::books::kinds::fiscal_years::FiscalYears;
-use crate::books::kinds::invoices::{PurchaseInvoices, SalesInvoices};
-use crate::books::kinds::items::Items;
-use crate::books::kinds::journals::JournalEntries;
-use crate::books::kinds::parties::{Customers, Suppliers};
-use crate::books::kinds::payments::Payments;
-use crate::books::kinds::stock_entries::StockEntries;
-use crate::books::kinds::warehouses::Warehouses;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -60,31 +56,10 @@ pub fn router() -> Router<AppState> {
         .route("/books/brand.css", get(print::brand_css))
         .route("/books/brand/logo", get(print::brand_logo))
         .route("/books/stock-balance", get(stock_balance::stock_balance))
-        .merge(kinds())
         .merge(settings::router())
         .merge(branding::router())
         .merge(reports::router())
         .merge(print::router())
-}
-
-/// Every kind's pages, by its life cycle (as `kinds::catalogue` declares it).
-fn kinds() -> Router<AppState> {
-    handlers::Kinds::default()
-        .master::<Customers>()
-        .viewed::<Customers>()
-        .master::<Suppliers>()
-        .viewed::<Suppliers>()
-        .master::<Items>()
-        .viewed::<Items>()
-        .master::<Warehouses>()
-        .master::<Accounts>()
-        .fixed::<FiscalYears>()
-        .document::<SalesInvoices>()
-        .document::<PurchaseInvoices>()
-        .document::<Payments>()
-        .document::<JournalEntries>()
-        .document::<StockEntries>()
-        .router()
 }
 
 /// The books' script, a plain ES module served from the binary.

@@ -1,10 +1,11 @@
 //! The document kinds of the books, each declared once: its names, the permission that writes
 //! it, what is written to create or change one, how one is read, and its life cycle. The native
-//! API ([`native`]), its OpenAPI description ([`schema`]) and the route matrix the tests walk
-//! ([`declared`]) are generic over these declarations.
+//! API ([`native`]), its OpenAPI description ([`schema`]), the pages (`books::pages::handlers`)
+//! and the route matrix the tests walk ([`declared`]) are generic over these declarations.
 //!
 //! Adding a kind: its rules in `domain`, its SQL in `store`, its service in `erp`, then a file
-//! here implementing [`Kind`] (and [`Editable`], [`Submittable`] as its life cycle has them) and
+//! here implementing [`Kind`] (and [`Editable`], [`Submittable`] as its life cycle has them), its
+//! page declaration in `books::pages` (`KindPage`, and `EditablePage`, `Viewed` likewise), and
 //! one line in [`catalogue`].
 
 use std::sync::LazyLock;
@@ -15,10 +16,12 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
 
+use crate::books::pages::declaration::{EditablePage, KindPage, Viewed};
+use crate::books::pages::handlers as pages;
 use crate::AppState;
 
 pub(crate) mod accounts;
-mod declaration;
+pub(crate) mod declaration;
 pub(crate) mod fiscal_years;
 pub(crate) mod invoices;
 pub(crate) mod items;
@@ -35,8 +38,9 @@ pub use self::declaration::{
 };
 pub(crate) use self::items::{with_barcodes, ItemOut};
 
-/// The kinds, their routes and their API description, built together so that none can be
-/// served without being described, or described without being served.
+/// The kinds, their routes (the native API's and the pages') and their API description, built
+/// together so that none can be served without being described and shown, or described without
+/// being served.
 #[derive(Default)]
 pub struct Catalogue {
     router: Router<AppState>,
@@ -49,8 +53,11 @@ pub struct Catalogue {
 fn catalogue() -> Catalogue {
     Catalogue::default()
         .master::<parties::Customers>()
+        .viewed::<parties::Customers>()
         .master::<parties::Suppliers>()
+        .viewed::<parties::Suppliers>()
         .master::<items::Items>()
+        .viewed::<items::Items>()
         .master::<warehouses::Warehouses>()
         .master::<accounts::Accounts>()
         .fixed::<fiscal_years::FiscalYears>()
@@ -62,24 +69,34 @@ fn catalogue() -> Catalogue {
 }
 
 impl Catalogue {
-    fn fixed<K: Kind>(self) -> Self {
-        self.add::<K>(Lifecycle::Fixed, native::fixed::<K>(), schema::fixed::<K>())
+    fn fixed<K: KindPage>(self) -> Self {
+        self.add::<K>(
+            Lifecycle::Fixed,
+            native::fixed::<K>().merge(pages::fixed::<K>()),
+            schema::fixed::<K>(),
+        )
     }
 
-    fn master<K: Editable>(self) -> Self {
+    fn master<K: EditablePage>(self) -> Self {
         self.add::<K>(
             Lifecycle::Master,
-            native::master::<K>(),
+            native::master::<K>().merge(pages::master::<K>()),
             schema::master::<K>(),
         )
     }
 
-    fn document<K: Submittable>(self) -> Self {
+    fn document<K: EditablePage + Viewed + Submittable>(self) -> Self {
         self.add::<K>(
             Lifecycle::Document,
-            native::document::<K>(),
+            native::document::<K>().merge(pages::document::<K>()),
             schema::document::<K>(),
         )
+    }
+
+    /// A page of its own for each of a master kind's records (a document always has one).
+    fn viewed<K: Viewed>(mut self) -> Self {
+        self.router = self.router.merge(pages::viewed::<K>());
+        self
     }
 
     fn add<K: Kind>(
@@ -100,7 +117,7 @@ impl Catalogue {
     }
 }
 
-/// The native API's routes for every kind.
+/// Every kind's routes: the native API's and the pages'.
 pub fn router() -> Router<AppState> {
     catalogue().router
 }

@@ -12,7 +12,7 @@ use super::listing::{enabled_text, search_field};
 use super::views::{Cell, Field, Row};
 use crate::books::caller::BooksCaller;
 use crate::books::kinds::accounts::{AccountBody, AccountUpdateBody, Accounts};
-use crate::books::kinds::Kind;
+use crate::books::kinds::declaration::Kind;
 
 /// Accounts in tree order (each group followed by its children), with their depths.
 fn tree(accounts: &[Account]) -> Vec<(&Account, usize)> {

@@ -13,7 +13,7 @@ use super::frame::{fail, Layout};
 use super::listing::{list_query, take_page};
 use super::views::{Datalist, DocPage, Field, LinesView, Row};
 use crate::books::caller::BooksCaller;
-use crate::books::kinds::{Editable, Kind};
+use crate::books::kinds::declaration::{Editable, Kind};
 
 /// One page of a list's rows.
 pub(crate) struct Listed {

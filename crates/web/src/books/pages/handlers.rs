@@ -16,85 +16,69 @@ use super::frame::{check_csrf, fail, refused, see, Layout, Page, Refused};
 use super::listing::pager;
 use super::views::{headers, Confirm, ConfirmPage, FormPage, Link, ListPage, Pager, TableView};
 use crate::books::caller::BooksCaller;
-use crate::books::kinds::Submittable;
+use crate::books::kinds::declaration::Submittable;
 use crate::pages::render;
 use crate::AppState;
 
 type Pairs = Vec<(String, String)>;
 
-/// The kinds' pages, added by life cycle: the routes each gets follow from it.
-#[derive(Default)]
-pub(super) struct Kinds(Router<AppState>);
-
-impl Kinds {
-    /// Listed and created: `/books/<path>`, `/books/<path>/new`.
-    pub fn fixed<P: KindPage>(self) -> Self {
-        let base = P::base();
-        Kinds(
-            self.0
-                .route(
-                    &base,
-                    get(|c: BooksCaller, Query(q): Query<Pairs>| list::<P>(c, FormData(q)))
-                        .post(|c: BooksCaller, Form(f): Form<Pairs>| create::<P>(c, FormData(f))),
-                )
-                .route(
-                    &format!("{base}/new"),
-                    get(|c: BooksCaller, Query(q): Query<Pairs>| new::<P>(c, FormData(q))),
-                ),
+/// A kind's list, its new form and their saving: `/books/<path>`, `/books/<path>/new`.
+pub(crate) fn fixed<P: KindPage>() -> Router<AppState> {
+    let base = P::base();
+    Router::new()
+        .route(
+            &base,
+            get(|c: BooksCaller, Query(q): Query<Pairs>| list::<P>(c, FormData(q)))
+                .post(|c: BooksCaller, Form(f): Form<Pairs>| create::<P>(c, FormData(f))),
         )
-    }
+        .route(
+            &format!("{base}/new"),
+            get(|c: BooksCaller, Query(q): Query<Pairs>| new::<P>(c, FormData(q))),
+        )
+}
 
-    /// Also changed: `/books/<path>/<key>/edit`, whose form posts to `/books/<path>/<key>`.
-    pub fn master<P: EditablePage>(self) -> Self {
-        let base = P::base();
-        let r = self.fixed::<P>().0;
-        Kinds(
-            r.route(
-                &format!("{base}/{{key}}"),
-                axum::routing::post(
-                    |c: BooksCaller, Path(key): Path<String>, Form(f): Form<Pairs>| {
-                        update::<P>(c, key, FormData(f))
-                    },
-                ),
-            )
-            .route(
-                &format!("{base}/{{key}}/edit"),
-                get(|c: BooksCaller, Path(key): Path<String>| edit::<P>(c, key)),
+/// Also the edit form, `/books/<path>/<key>/edit`, which posts to `/books/<path>/<key>`.
+pub(crate) fn master<P: EditablePage>() -> Router<AppState> {
+    let base = P::base();
+    fixed::<P>()
+        .route(
+            &format!("{base}/{{key}}"),
+            axum::routing::post(
+                |c: BooksCaller, Path(key): Path<String>, Form(f): Form<Pairs>| {
+                    update::<P>(c, key, FormData(f))
+                },
             ),
         )
-    }
+        .route(
+            &format!("{base}/{{key}}/edit"),
+            get(|c: BooksCaller, Path(key): Path<String>| edit::<P>(c, key)),
+        )
+}
 
-    /// One's own page: `/books/<path>/<key>`.
-    pub fn viewed<P: Viewed>(self) -> Self {
-        Kinds(self.0.route(
-            &format!("{}/{{key}}", P::base()),
-            get(|c: BooksCaller, Path(key): Path<String>| view::<P>(c, key, None)),
-        ))
-    }
+/// One's own page: `/books/<path>/<key>`.
+pub(crate) fn viewed<P: Viewed>() -> Router<AppState> {
+    Router::new().route(
+        &format!("{}/{{key}}", P::base()),
+        get(|c: BooksCaller, Path(key): Path<String>| view::<P>(c, key, None)),
+    )
+}
 
-    /// A document: changed while a draft, with its page, submitted and cancelled at
-    /// `/books/<path>/<key>/{submit,cancel}` (a confirmation page on GET).
-    pub fn document<P: EditablePage + Viewed + Submittable>(self) -> Self {
-        let mut r = self.master::<P>().viewed::<P>().0;
-        for action in [Action::Submit, Action::Cancel] {
-            r = r.route(
-                &format!("{}/{{key}}/{}", P::base(), action.slug()),
-                get(move |c: BooksCaller, Path(key): Path<String>| {
-                    confirm_page::<P>(action, c, key)
-                })
+/// A document's pages: changed while a draft, with its own page, submitted and cancelled at
+/// `/books/<path>/<key>/{submit,cancel}` (a confirmation page on GET).
+pub(crate) fn document<P: EditablePage + Viewed + Submittable>() -> Router<AppState> {
+    let mut r = master::<P>().merge(viewed::<P>());
+    for action in [Action::Submit, Action::Cancel] {
+        r = r.route(
+            &format!("{}/{{key}}/{}", P::base(), action.slug()),
+            get(move |c: BooksCaller, Path(key): Path<String>| confirm_page::<P>(action, c, key))
                 .post(
                     move |c: BooksCaller, Path(key): Path<String>, Form(f): Form<Pairs>| {
                         act::<P>(action, c, key, FormData(f))
                     },
                 ),
-            );
-        }
-        Kinds(r)
+        );
     }
-
-    pub fn router(self) -> Router<AppState> {
-        self.0
-    }
+    r
 }
 
 // ---- lists ----

@@ -9,9 +9,9 @@ use super::frame::Layout;
 use super::listing::{enabled_text, search_field, status_filter};
 use super::views::{Cell, DocPage, Field, Link, Row};
 use crate::books::caller::BooksCaller;
+use crate::books::kinds::declaration::Kind;
 use crate::books::kinds::invoices::{PurchaseInvoices, SalesInvoices};
 use crate::books::kinds::parties::{Customers, PartyBody, Suppliers};
-use crate::books::kinds::Kind;
 
 fn row<K: KindPage>(p: &Party) -> Row {
     Row::from(vec![

@@ -9,8 +9,8 @@ use super::form_data::{seg, FormData};
 use super::listing::{enabled_text, search_field, status_filter};
 use super::views::{Cell, Field, Row};
 use crate::books::caller::BooksCaller;
+use crate::books::kinds::declaration::Kind;
 use crate::books::kinds::warehouses::{WarehouseBody, Warehouses};
-use crate::books::kinds::Kind;
 
 impl KindPage for Warehouses {
     const SECTION: &'static str = "stock";
