@@ -52,12 +52,9 @@ pub struct Catalogue {
 /// Every kind, in the order the API document lists them.
 fn catalogue() -> Catalogue {
     Catalogue::default()
-        .master::<parties::Customers>()
-        .viewed::<parties::Customers>()
-        .master::<parties::Suppliers>()
-        .viewed::<parties::Suppliers>()
-        .master::<items::Items>()
-        .viewed::<items::Items>()
+        .master_with_page::<parties::Customers>()
+        .master_with_page::<parties::Suppliers>()
+        .master_with_page::<items::Items>()
         .master::<warehouses::Warehouses>()
         .master::<accounts::Accounts>()
         .fixed::<fiscal_years::FiscalYears>()
@@ -93,10 +90,11 @@ impl Catalogue {
         )
     }
 
-    /// A page of its own for each of a master kind's records (a document always has one).
-    fn viewed<K: Viewed>(mut self) -> Self {
-        self.router = self.router.merge(pages::viewed::<K>());
-        self
+    /// Master data whose records have a page of their own (a document always has one).
+    fn master_with_page<K: EditablePage + Viewed>(self) -> Self {
+        let mut c = self.master::<K>();
+        c.router = c.router.merge(pages::viewed::<K>());
+        c
     }
 
     fn add<K: Kind>(
