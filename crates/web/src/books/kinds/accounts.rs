@@ -72,26 +72,26 @@ impl Written for AccountUpdateBody {}
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountBody {
-    number: String,
-    name: String,
+    pub(crate) number: String,
+    pub(crate) name: String,
     /// The parent group's name or number.
-    parent: Option<String>,
+    pub(crate) parent: Option<String>,
     /// `asset`, `liability`, `equity`, `income` or `expense`: the parent's when absent.
-    root_type: Option<RootType>,
+    pub(crate) root_type: Option<RootType>,
     /// `receivable`, `payable`, `bank`, `cash`, `tax_output`, `tax_input`, `stock`,
     /// `cost_of_goods_sold`, `stock_adjustment`, `round_off`, `income`, `expense`, `equity` or
     /// `other` (when absent).
-    account_type: Option<AccountType>,
+    pub(crate) account_type: Option<AccountType>,
     #[serde(default)]
-    is_group: bool,
+    pub(crate) is_group: bool,
 }
 
 /// What may change in an account: its name, type, and whether it is in use.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountUpdateBody {
-    name: String,
-    account_type: AccountType,
+    pub(crate) name: String,
+    pub(crate) account_type: AccountType,
     #[serde(default)]
-    disabled: bool,
+    pub(crate) disabled: bool,
 }

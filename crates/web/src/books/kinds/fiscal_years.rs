@@ -49,7 +49,7 @@ impl Written for FiscalYearBody {}
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FiscalYearBody {
-    name: String,
-    start_date: Date,
-    end_date: Date,
+    pub(crate) name: String,
+    pub(crate) start_date: Date,
+    pub(crate) end_date: Date,
 }

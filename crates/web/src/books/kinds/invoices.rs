@@ -19,10 +19,10 @@ pub struct PurchaseInvoices;
 /// stored fields.
 #[derive(Serialize, ToSchema)]
 pub struct InvoiceRow {
-    name: String,
-    status: InvoiceStatus,
+    pub(crate) name: String,
+    pub(crate) status: InvoiceStatus,
     #[serde(flatten)]
-    invoice: Invoice,
+    pub(crate) invoice: Invoice,
 }
 
 impl InvoiceRow {
@@ -124,36 +124,36 @@ impl Written for InvoiceBody {
 #[serde(deny_unknown_fields)]
 pub struct InvoiceBody {
     /// The customer's (sales) or supplier's (purchase) name.
-    party: String,
+    pub(crate) party: String,
     /// Today when absent; must fall in a fiscal year.
-    posting_date: Option<Date>,
+    pub(crate) posting_date: Option<Date>,
     /// The posting date plus the party's payment terms when absent.
-    due_date: Option<Date>,
+    pub(crate) due_date: Option<Date>,
     #[serde(default)]
-    is_return: bool,
+    pub(crate) is_return: bool,
     /// For a return: the number of the invoice it credits.
-    return_against: Option<String>,
+    pub(crate) return_against: Option<String>,
     #[serde(default)]
-    remarks: String,
-    items: Vec<InvoiceLineBody>,
+    pub(crate) remarks: String,
+    pub(crate) items: Vec<InvoiceLineBody>,
     /// Submit as well, in the same transaction (needs the right to submit). Only when creating.
     #[serde(default)]
-    submit: bool,
+    pub(crate) submit: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceLineBody {
-    item_code: String,
-    qty: Quantity,
+    pub(crate) item_code: String,
+    pub(crate) qty: Quantity,
     /// Price per unit before VAT; the item's price when absent.
-    rate: Option<Amount>,
+    pub(crate) rate: Option<Amount>,
     #[serde(default)]
-    description: String,
+    pub(crate) description: String,
     /// For a stocked item; the first warehouse when absent.
-    warehouse: Option<String>,
+    pub(crate) warehouse: Option<String>,
     /// The item's category when absent.
-    vat_category: Option<VatCategory>,
+    pub(crate) vat_category: Option<VatCategory>,
 }
 
 impl From<InvoiceBody> for InvoiceInput {

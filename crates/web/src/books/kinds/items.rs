@@ -63,28 +63,28 @@ impl Written for ItemBody {}
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
-    item_code: String,
+    pub(crate) item_code: String,
     /// The code when absent.
     #[serde(default)]
-    item_name: String,
+    pub(crate) item_name: String,
     /// An existing item group ("Products", "Services").
-    item_group: Option<String>,
+    pub(crate) item_group: Option<String>,
     /// "Nos" when absent.
     #[serde(default)]
-    unit: String,
+    pub(crate) unit: String,
     /// Whether stock is kept (true when absent).
     #[serde(default = "yes")]
-    is_stock: bool,
+    pub(crate) is_stock: bool,
     #[serde(default)]
-    selling_price: Amount,
+    pub(crate) selling_price: Amount,
     #[serde(default)]
-    buying_price: Amount,
+    pub(crate) buying_price: Amount,
     /// `standard` (20%, when absent), `reduced` (5%), `zero` or `exempt`.
-    vat_category: Option<VatCategory>,
+    pub(crate) vat_category: Option<VatCategory>,
     #[serde(default)]
-    barcodes: Vec<String>,
+    pub(crate) barcodes: Vec<String>,
     #[serde(default)]
-    disabled: bool,
+    pub(crate) disabled: bool,
 }
 
 impl From<ItemBody> for ItemInput {
@@ -107,19 +107,19 @@ impl From<ItemBody> for ItemInput {
 /// An item with its barcodes, in the fields it is written with.
 #[derive(Serialize, ToSchema)]
 pub struct ItemOut {
-    id: i64,
-    item_code: String,
-    item_name: String,
-    item_group: Option<String>,
-    unit: String,
-    is_stock: bool,
-    selling_price: Amount,
-    buying_price: Amount,
-    vat_category: VatCategory,
-    disabled: bool,
+    pub(crate) id: i64,
+    pub(crate) item_code: String,
+    pub(crate) item_name: String,
+    pub(crate) item_group: Option<String>,
+    pub(crate) unit: String,
+    pub(crate) is_stock: bool,
+    pub(crate) selling_price: Amount,
+    pub(crate) buying_price: Amount,
+    pub(crate) vat_category: VatCategory,
+    pub(crate) disabled: bool,
     /// In a single item's answer, not in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
-    barcodes: Option<Vec<String>>,
+    pub(crate) barcodes: Option<Vec<String>>,
 }
 
 impl ItemOut {

@@ -17,9 +17,9 @@ pub struct JournalEntries;
 /// One in a list: its name (number, or draft name) beside its stored fields.
 #[derive(Serialize, ToSchema)]
 pub struct JournalRow {
-    name: String,
+    pub(crate) name: String,
     #[serde(flatten)]
-    row: JournalEntry,
+    pub(crate) row: JournalEntry,
 }
 
 impl Kind for JournalEntries {
@@ -89,27 +89,27 @@ impl Written for JournalBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JournalBody {
-    posting_date: Option<Date>,
+    pub(crate) posting_date: Option<Date>,
     #[serde(default)]
-    remarks: String,
-    accounts: Vec<JournalLineBody>,
+    pub(crate) remarks: String,
+    pub(crate) accounts: Vec<JournalLineBody>,
     /// Submit as well, in the same transaction. Only when creating.
     #[serde(default)]
-    submit: bool,
+    pub(crate) submit: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JournalLineBody {
     /// The account's name or number.
-    account: String,
+    pub(crate) account: String,
     /// `customer` or `supplier`: needed on receivable and payable accounts.
-    party_type: Option<PartyKind>,
-    party: Option<String>,
+    pub(crate) party_type: Option<PartyKind>,
+    pub(crate) party: Option<String>,
     #[serde(default)]
-    debit: Amount,
+    pub(crate) debit: Amount,
     #[serde(default)]
-    credit: Amount,
+    pub(crate) credit: Amount,
 }
 
 impl From<JournalBody> for JournalInput {

@@ -89,27 +89,27 @@ party_kind!(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyBody {
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    email: String,
+    pub(crate) email: String,
     #[serde(default)]
-    phone: String,
+    pub(crate) phone: String,
     #[serde(default)]
-    tax_id: String,
+    pub(crate) tax_id: String,
     #[serde(default)]
-    address_line1: String,
+    pub(crate) address_line1: String,
     #[serde(default)]
-    address_line2: String,
+    pub(crate) address_line2: String,
     #[serde(default)]
-    city: String,
+    pub(crate) city: String,
     #[serde(default)]
-    postcode: String,
+    pub(crate) postcode: String,
     #[serde(default)]
-    country: String,
+    pub(crate) country: String,
     /// Days to pay, 0–365; 30 when absent.
-    payment_terms_days: Option<i64>,
+    pub(crate) payment_terms_days: Option<i64>,
     #[serde(default)]
-    disabled: bool,
+    pub(crate) disabled: bool,
 }
 
 impl From<PartyBody> for PartyInput {

@@ -17,9 +17,9 @@ pub struct Payments;
 /// One in a list: its name (number, or draft name) beside its stored fields.
 #[derive(Serialize, ToSchema)]
 pub struct PaymentRow {
-    name: String,
+    pub(crate) name: String,
     #[serde(flatten)]
-    row: Payment,
+    pub(crate) row: Payment,
 }
 
 impl Kind for Payments {
@@ -90,30 +90,30 @@ impl Written for PaymentBody {
 #[serde(deny_unknown_fields)]
 pub struct PaymentBody {
     /// `receive` or `pay`.
-    payment_type: PaymentDirection,
+    pub(crate) payment_type: PaymentDirection,
     /// `customer` or `supplier`.
-    party_type: PartyKind,
-    party: String,
-    posting_date: Option<Date>,
-    amount: Amount,
+    pub(crate) party_type: PartyKind,
+    pub(crate) party: String,
+    pub(crate) posting_date: Option<Date>,
+    pub(crate) amount: Amount,
     /// The bank or cash account (name or number); the first bank account when absent.
-    account: Option<String>,
+    pub(crate) account: Option<String>,
     #[serde(default)]
-    reference: String,
+    pub(crate) reference: String,
     #[serde(default)]
-    remarks: String,
-    allocations: Vec<AllocationBody>,
+    pub(crate) remarks: String,
+    pub(crate) allocations: Vec<AllocationBody>,
     /// Submit as well, in the same transaction. Only when creating.
     #[serde(default)]
-    submit: bool,
+    pub(crate) submit: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllocationBody {
     /// The invoice's number.
-    invoice: String,
-    amount: Amount,
+    pub(crate) invoice: String,
+    pub(crate) amount: Amount,
 }
 
 impl From<PaymentBody> for PaymentInput {

@@ -17,9 +17,9 @@ pub struct StockEntries;
 /// One in a list: its name (number, or draft name) beside its stored fields.
 #[derive(Serialize, ToSchema)]
 pub struct StockEntryRow {
-    name: String,
+    pub(crate) name: String,
     #[serde(flatten)]
-    row: StockEntry,
+    pub(crate) row: StockEntry,
 }
 
 impl Kind for StockEntries {
@@ -94,27 +94,27 @@ impl Written for StockEntryBody {
 #[serde(deny_unknown_fields)]
 pub struct StockEntryBody {
     /// `Material Receipt`, `Material Issue` or `Material Transfer`.
-    purpose: String,
-    posting_date: Option<Date>,
+    pub(crate) purpose: String,
+    pub(crate) posting_date: Option<Date>,
     #[serde(default)]
-    remarks: String,
-    items: Vec<StockLineBody>,
+    pub(crate) remarks: String,
+    pub(crate) items: Vec<StockLineBody>,
     /// Submit as well, in the same transaction. Only when creating.
     #[serde(default)]
-    submit: bool,
+    pub(crate) submit: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StockLineBody {
-    item_code: String,
-    qty: Quantity,
+    pub(crate) item_code: String,
+    pub(crate) qty: Quantity,
     /// Where goods leave from (issue, transfer).
-    s_warehouse: Option<String>,
+    pub(crate) s_warehouse: Option<String>,
     /// Where goods arrive (receipt, transfer).
-    t_warehouse: Option<String>,
+    pub(crate) t_warehouse: Option<String>,
     /// Cost per unit of goods received; the item's buying price when absent.
-    basic_rate: Option<Amount>,
+    pub(crate) basic_rate: Option<Amount>,
 }
 
 impl From<StockEntryBody> for StockEntryInput {

@@ -67,7 +67,7 @@ impl Written for WarehouseBody {}
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseBody {
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    disabled: bool,
+    pub(crate) disabled: bool,
 }

@@ -3,17 +3,17 @@
 //! who may change the books' settings (`erp.configure`: the client's admins) see the forms; the
 //! handlers check the form's CSRF field, then the permission, before changing anything.
 
-use askama::Template;
 use axum::extract::{DefaultBodyLimit, Form, Multipart};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use tenantry_domain::books::branding::MAX_LOGO_BYTES;
 use tenantry_domain::Permission;
-use tenantry_erp::branding::BrandingInfo;
 
-use super::{check_csrf, fail, refused, see, Field, FormData, Layout, Page};
-use crate::books::BooksCaller;
+use super::form_data::FormData;
+use super::frame::{check_csrf, fail, refused, see, Page};
+use super::settings::{settings_page_of, settings_values, SettingsPage};
+use crate::books::caller::BooksCaller;
 use crate::pages::{error_response, render};
 use crate::AppState;
 
@@ -31,23 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/books/settings/logo/remove", post(remove_logo))
 }
 
-/// The books' settings as an admin sees them: the settings form and the branding forms.
-#[derive(Template)]
-#[template(path = "books/settings.html")]
-pub(crate) struct SettingsPage {
-    pub l: Layout,
-    pub title: String,
-    pub error: Option<String>,
-    pub fields: Vec<Field>,
-    pub brand: BrandingInfo,
-    pub brand_error: Option<String>,
-}
-
 /// The settings page with a branding form's refusal beside it, the settings as stored.
 async fn with_brand_error(c: &BooksCaller, status: StatusCode, message: String) -> Page {
     let s = c.books.settings().await.map_err(fail)?;
-    let page =
-        super::masters::settings_page_of(c, &super::masters::settings_values(&s), None).await?;
+    let page = settings_page_of(c, &settings_values(&s), None).await?;
     Ok(render(
         status,
         &SettingsPage {
@@ -190,22 +177,5 @@ async fn upload_logo(
     match refused(c.books.set_logo(&logo).await)? {
         Ok(_) => Ok(see("/books/settings#branding")),
         Err((status, message)) => with_brand_error(&c, status, message).await,
-    }
-}
-
-/// Rendering helper for masters.rs: the admin's settings page.
-pub(crate) fn page(
-    l: Layout,
-    error: Option<String>,
-    fields: Vec<Field>,
-    brand: BrandingInfo,
-) -> SettingsPage {
-    SettingsPage {
-        l,
-        title: "Books settings".into(),
-        error,
-        fields,
-        brand,
-        brand_error: None,
     }
 }

@@ -12,8 +12,9 @@ use tenantry_erp::invoice_pdf::{self, Branding, InvoiceView, Rgb};
 use tenantry_erp::Books;
 use tenantry_store::books::PartyKind;
 
-use super::{fail, seg, today, Page};
-use crate::books::BooksCaller;
+use super::form_data::seg;
+use super::frame::{fail, Page};
+use crate::books::caller::{today, BooksCaller};
 use crate::pages::{error_response, render};
 use crate::AppState;
 

@@ -16,11 +16,11 @@ use tenantry_erp::ErpError;
 use tenantry_store::books::{LedgerQuery, PartyKind};
 use time::{Date, Duration, Month};
 
-use super::{
-    fail, pager, parse_date, seg, today, Cell, Field, FormData, Header, Layout, Link, ListPage,
-    Page, Pager, Row, TableView,
-};
-use crate::books::BooksCaller;
+use super::form_data::{parse_date, query_string, seg, FormData};
+use super::frame::{fail, refusal, Layout, Page};
+use super::listing::{page_of, pager};
+use super::views::{Cell, Field, Header, Link, ListPage, Pager, Row, TableView};
+use crate::books::caller::{today, BooksCaller};
 use crate::pages::{error_response, render};
 use crate::AppState;
 
@@ -364,7 +364,7 @@ async fn page(
     let q = FormData(q);
     let l = Layout::load(&c, "reports").await?;
     let base = format!("/books/reports/{}", report.slug());
-    let ledger_page = super::page_of(&q);
+    let ledger_page = page_of(&q);
     let (status, error, tables, picker, csv, more) = match asked(&c, report, &q).await {
         Err(message) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -380,7 +380,7 @@ async fn page(
         Ok(a) => {
             let csv_query: Vec<(String, String)> =
                 q.0.iter().filter(|(k, _)| k != "page").cloned().collect();
-            let csv = format!("{base}/csv{}", super::query_string(&csv_query));
+            let csv = format!("{base}/csv{}", query_string(&csv_query));
             match run(&c, report, &a, Some(ledger_page)).await {
                 Ok((table, more)) => (
                     StatusCode::OK,
@@ -391,7 +391,7 @@ async fn page(
                     more,
                 ),
                 Err(e) => {
-                    let (status, message) = super::refusal(e)?;
+                    let (status, message) = refusal(e)?;
                     (
                         status,
                         Some(message),
