@@ -2,6 +2,7 @@
 //! as password resets), API keys and token signing keys.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tenantry_auth::api_keys::CreatedApiKey;
 use tenantry_domain::{Email, PlatformRole, TenantId, TenantRole, UserId};
 use tenantry_store::control::now;
@@ -10,10 +11,15 @@ use tenantry_store::secrets::random_hex;
 use time::Duration;
 
 use crate::error::{PlatformError, Result};
-use crate::provisioning::token_hash;
 use crate::{clients, Platform};
 
 /// A one-time link for `user` to set (or reset) their password, retiring their earlier links.
+/// How invitation tokens are stored: a SHA-256 digest (the token itself has 256 random bits, so a
+/// slow hash adds nothing).
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 pub async fn issue_invitation(
     platform: &Platform,
     user: UserId,

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tenantry_domain::{
     ClientName, CustomDomain, Email, PlanCode, Subdomain, TenantId, TenantRole, TenantStatus,
     ValidationError,
@@ -361,12 +360,6 @@ async fn issue_invitation(platform: &Platform, tenant: &TenantRecord) -> Result<
     let user = platform.control().ensure_user(&tenant.admin_email).await?;
     crate::accounts::issue_invitation(platform, user, Some(tenant.id), Some(TenantRole::Admin))
         .await
-}
-
-/// How invitation tokens are stored: a SHA-256 digest (the token itself has 256 random bits, so a
-/// slow hash adds nothing).
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A new client's company row and books: pounds, the fiscal year the UK tax year suggests

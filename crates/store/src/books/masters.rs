@@ -10,7 +10,6 @@ use tenantry_domain::books::{
 use time::Date;
 
 use super::list::{Kind, ListQuery, ListSpec};
-use super::memo::Part;
 use super::stamp;
 use crate::error::{Result, StoreError};
 use crate::on_db;
@@ -786,4 +785,12 @@ pub(crate) fn duplicate<'a>(
             e
         }
     }
+}
+
+/// A part of the master data the memo holds, emptied when a write here changes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Part {
+    Snapshot,
+    Items,
+    Parties,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use super::masters::{Account, BookSettings, FiscalYear, Item, Party, PartyKind, Warehouse};
+use super::masters::{Account, BookSettings, FiscalYear, Item, Part, Party, PartyKind, Warehouse};
 
 /// How long another node's change to master data may go unseen here.
 pub const TTL: Duration = Duration::from_secs(5);
@@ -64,13 +64,6 @@ impl BooksMemo {
             Part::Parties => self.parties.invalidate_all(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Part {
-    Snapshot,
-    Items,
-    Parties,
 }
 
 pub(crate) struct ForgetOnExit<'a> {

@@ -8,7 +8,7 @@ use tenantry_store::books::DocumentEvent;
 use tenantry_store::control::TenantRecord;
 
 use super::kinds::by_doctype;
-use super::pages::seg;
+use super::pages::form_data::seg;
 use crate::AppState;
 
 pub struct FeedEntry {

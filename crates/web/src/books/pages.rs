@@ -30,7 +30,7 @@ mod warehouses;
 
 // What the pages share.
 mod choices;
-mod form_data;
+pub(crate) mod form_data;
 mod frame;
 mod listing;
 mod views;
