@@ -47,13 +47,13 @@ const RECENT: &str = "SELECT kind, name, docstatus, party, amount, at FROM (
          FROM payments pe JOIN parties pa ON pa.id = pe.party_id
          WHERE pe.docstatus > 0 ORDER BY pe.updated_at DESC, pe.id DESC LIMIT $1) p
   UNION ALL
-  SELECT * FROM (SELECT 'journal_entry' AS kind, je.number AS name, je.docstatus, NULL AS party,
-         NULL AS amount, je.updated_at AS at
+  SELECT * FROM (SELECT 'journal_entry' AS kind, je.number AS name, je.docstatus, CAST(NULL AS TEXT) AS party,
+         CAST(NULL AS BIGINT) AS amount, je.updated_at AS at
          FROM journal_entries je
          WHERE je.docstatus > 0 ORDER BY je.updated_at DESC, je.id DESC LIMIT $1) j
   UNION ALL
-  SELECT * FROM (SELECT 'stock_entry' AS kind, se.number AS name, se.docstatus, NULL AS party,
-         NULL AS amount, se.updated_at AS at
+  SELECT * FROM (SELECT 'stock_entry' AS kind, se.number AS name, se.docstatus, CAST(NULL AS TEXT) AS party,
+         CAST(NULL AS BIGINT) AS amount, se.updated_at AS at
          FROM stock_entries se
          WHERE se.docstatus > 0 ORDER BY se.updated_at DESC, se.id DESC LIMIT $1) s
 ) recent ORDER BY at DESC, name DESC LIMIT $1";
