@@ -202,7 +202,7 @@ pub fn check_strength(password: &str, email: &str) -> Result<()> {
     if (estimate.score() as u8) < 3 {
         let hint = estimate
             .feedback()
-            .and_then(|f| f.warning().map(|w| w.to_string()))
+            .and_then(|f| f.warning().map(|w| clause(&w.to_string())))
             .unwrap_or_else(|| "it is too easy to guess".into());
         return Err(AuthError::WeakPassword(format!(
             "{hint}; add more words or characters"
@@ -211,9 +211,28 @@ pub fn check_strength(password: &str, email: &str) -> Result<()> {
     Ok(())
 }
 
+/// zxcvbn's warning ("This is a very common password.") as a clause of our sentence.
+fn clause(warning: &str) -> String {
+    let w = warning.trim().trim_end_matches('.');
+    let mut chars = w.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weak_password_message_reads_as_one_sentence() {
+        let e = check_strength("password123", "ann@shop.example").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "password too weak: this is a very common password; add more words or characters"
+        );
+    }
 
     #[tokio::test]
     async fn hash_and_verify() {

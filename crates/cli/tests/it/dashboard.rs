@@ -456,3 +456,38 @@ both_backends!(
             .contains("<a class=\"button\" href=\"/\">Home</a>"));
     }
 );
+
+// Signing in on a client's host lands on the page that asked for it.
+both_backends!(
+    sign_in_on_a_client_host_keeps_the_page_asked_for,
+    |app: TestApp| async move {
+        let acme = crate::books_api::client(&app, "ACME Corp", "acme-corp").await;
+        let mut b = Browser::new(&app);
+        let host = acme.host.as_str();
+        let asked = b.get(host, "/books/sales-invoices?q=x").await;
+        assert_eq!(asked.status, 303);
+        assert_eq!(
+            asked.location(),
+            "/login?next=/books/sales-invoices%3Fq%3Dx"
+        );
+        let form = b.get(host, &asked.location()).await;
+        assert_eq!(form.status, 200);
+        let next = field_value(&form.body, "name=\"next\" value=\"");
+        assert_eq!(next, "/books/sales-invoices?q=x");
+        let signed_in = b
+            .post(
+                host,
+                "/login",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("email", &acme.admin),
+                    ("password", PASSWORD),
+                    ("next", &next),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        assert_eq!(signed_in.location(), "/books/sales-invoices?q=x");
+        assert_eq!(b.get(host, "/books/sales-invoices?q=x").await.status, 200);
+    }
+);
