@@ -65,7 +65,9 @@ async function walk() {
     await page.locator('input[name="password"]').fill(PASSWORD);
     await page.locator('input[name="confirm"]').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password' }).click();
-    await expectUrl(`${portal}/login?notice=password-set`);
+    await expectUrl(`${portal}/login?notice=password-set&email=${encodeURIComponent(email)}`);
+    const filled = await page.locator('input[name="email"]').inputValue();
+    if (filled !== email) fail(`the sign-in form's email is ${JSON.stringify(filled)}, expected ${email}`);
     await expectText('Your password is set. Sign in with it.', 'Sign in to');
     await screenshot('login-password-set');
   });

@@ -223,6 +223,25 @@ both_backends!(
             )
             .await;
         assert_eq!(set.status, 303, "{}", set.body);
+        // The sign-in form comes filled in with the account's email; what is not an email
+        // address is never put back in the form.
+        assert_eq!(
+            set.location(),
+            "/login?notice=password-set&email=admin%40acme-corp.example.com"
+        );
+        let form = b.get(portal, &set.location()).await;
+        assert!(
+            form.body
+                .contains("name=\"email\" value=\"admin@acme-corp.example.com\""),
+            "{}",
+            form.body
+        );
+        let odd = b.get(portal, "/login?email=%22%3E%3Cscript%3E").await;
+        assert!(
+            odd.body.contains("name=\"email\" value=\"\""),
+            "{}",
+            odd.body
+        );
         let again = b.get(portal, &format!("/invite/{token}")).await;
         assert_eq!(again.status, 410);
 

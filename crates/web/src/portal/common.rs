@@ -82,6 +82,8 @@ pub(crate) async fn brand(
 pub(crate) struct NextQuery {
     pub next: Option<String>,
     pub notice: Option<String>,
+    /// The email to fill in, after an invitation was accepted.
+    pub email: Option<String>,
 }
 
 /// Where to prove a second factor, then go on to `next`.

@@ -238,7 +238,15 @@ async fn invitation_submit(
         .accept_invitation(&token, &form.password)
         .await
     {
-        Ok(_) => Redirect::to("/login?notice=password-set").into_response(),
+        Ok(accepted) => {
+            // The sign-in form comes filled in with the account's email.
+            let email = match state.platform.control().user(accepted.user_id).await {
+                Ok(u) => u.map(|u| u.email).unwrap_or_default(),
+                Err(e) => return platform_error_page(e.into()),
+            };
+            let email: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
+            Redirect::to(&format!("/login?notice=password-set&email={email}")).into_response()
+        }
         Err(AuthError::WeakPassword(m)) => {
             let error = Some(format!("Choose a stronger password: {m}."));
             invitation_view(&state, &token, form.csrf, caller, error).await

@@ -77,7 +77,13 @@ async fn login_page(
         brand,
         csrf,
         next: safe_next(q.next.as_deref()),
-        email: String::new(),
+        // Only what reads as an email address is put back in the form.
+        email: q
+            .email
+            .as_deref()
+            .and_then(|e| tenantry_domain::Email::parse(e).ok())
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default(),
         notice,
         error: None,
     };
