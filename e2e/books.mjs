@@ -125,6 +125,16 @@ async function walk() {
     await rows.nth(before).locator('input[name="line_qty"]').fill('1.5');
     await rows.nth(before).locator('input[name="line_rate"]').fill('100.00');
     await rows.nth(before).locator('select[name="line_vat"]').selectOption('reduced');
+    // Choosing the item filled in its price and name; the amounts follow what was typed.
+    const first = rows.nth(0);
+    if ((await first.locator('input[name="line_rate"]').inputValue()) !== '12.50') fail('choosing an item did not fill in its price');
+    if ((await first.locator('input[name="line_description"]').inputValue()) !== 'Blue widget') fail('choosing an item did not fill in its description');
+    const amount = await first.locator('output[data-line-amount]').textContent();
+    if (amount !== '£50.00') fail(`the first line's amount reads ${amount}, expected £50.00`);
+    for (const [which, expected] of [['net', '£200.00'], ['vat', '£17.50'], ['gross', '£217.50']]) {
+      const shown = await page.locator(`[data-total="${which}"]`).textContent();
+      if (shown !== expected) fail(`the live ${which} total reads ${shown}, expected ${expected}`);
+    }
     await screenshot('invoice-form');
     await page.getByRole('button', { name: 'Save draft' }).click();
     await expectUrl(new RegExp(`^${escapeRe(client)}/books/sales-invoices/SINV-DRAFT-\\d+$`));

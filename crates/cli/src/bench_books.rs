@@ -342,12 +342,12 @@ async fn reports(books: &Books, args: &BooksArgs, today: Date) -> anyhow::Result
     println!("reports over {size} ledger entries:");
     time_report!("trial balance (fiscal year)", books.trial_balance(year));
     time_report!(
-        "profit and loss (month, with previous)",
+        "profit and loss (month, beside a year earlier)",
         books.profit_and_loss(month)
     );
     time_report!(
-        "balance sheet (year end, with previous)",
-        books.balance_sheet(year)
+        "balance sheet (year end, beside a year earlier)",
+        books.balance_sheet(year.to)
     );
     time_report!(
         "general ledger (Sales, first 100 lines)",

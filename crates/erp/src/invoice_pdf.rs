@@ -9,6 +9,7 @@
 
 use pdf_writer::types::LineCapStyle;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use tenantry_domain::books::decimal::currency_symbol;
 use tenantry_domain::books::{Amount, Docstatus, InvoiceKind, Quantity, VatCategory};
 use tenantry_store::books::{BookSettings, Party};
 use time::Date;
@@ -165,15 +166,6 @@ fn lines_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn currency_symbol(code: &str) -> String {
-    match code {
-        "GBP" => "£".into(),
-        "EUR" => "€".into(),
-        "USD" => "$".into(),
-        other => format!("{other} "),
-    }
-}
-
 impl InvoiceView {
     pub fn new(
         doc: &InvoiceDoc,
@@ -275,24 +267,12 @@ impl InvoiceView {
 
     /// An amount with the currency's symbol: `£1,234.50`, `-£3.00`.
     pub fn money(&self, a: impl std::borrow::Borrow<Amount>) -> String {
-        let a = *a.borrow();
-        let text = a.abs().to_string();
-        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        let sign = if a.is_negative() { "-" } else { "" };
-        format!("{sign}{}{grouped}.{fraction}", self.currency_symbol)
+        a.borrow().with_symbol(&self.currency_symbol)
     }
 
     /// A quantity without trailing zeros: `2`, `1.5`, `0.125`.
     pub fn qty(q: Quantity) -> String {
-        let t = q.to_string();
-        t.trim_end_matches('0').trim_end_matches('.').to_owned()
+        q.plain()
     }
 }
 

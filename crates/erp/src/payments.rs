@@ -66,6 +66,50 @@ fn outstanding_change(kind: InvoiceKind, direction: PaymentDirection, amount: Am
     }
 }
 
+/// Whether moving an invoice's outstanding amount by `change` settles it without going past
+/// zero: the rule the store's `settle` applies under the invoice's lock.
+fn settles(outstanding: Amount, change: Amount) -> bool {
+    let after = outstanding + change;
+    (change.is_negative()
+        && !outstanding.is_negative()
+        && !outstanding.is_zero()
+        && !after.is_negative())
+        || (!change.is_negative()
+            && !change.is_zero()
+            && outstanding.is_negative()
+            && (after.is_negative() || after.is_zero()))
+}
+
+/// Why allocating `amount` of a payment to the invoice `name` (with `outstanding` left) cannot
+/// be done, in words; `None` when it can.
+fn allocation_refusal(
+    name: &str,
+    outstanding: Amount,
+    change: Amount,
+    amount: Amount,
+) -> Option<String> {
+    if settles(outstanding, change) {
+        None
+    } else if outstanding.is_zero() {
+        Some(format!("{name} is already settled"))
+    } else if change.is_negative() == outstanding.is_negative() {
+        Some(format!(
+            "{name} is settled by a payment the other way: it has {} to {}",
+            outstanding.abs(),
+            if outstanding.is_negative() {
+                "refund"
+            } else {
+                "collect"
+            }
+        ))
+    } else {
+        Some(format!(
+            "{amount} is more than the {} left to settle on {name}",
+            outstanding.abs()
+        ))
+    }
+}
+
 impl Books {
     pub async fn create_payment(
         &self,
@@ -248,6 +292,12 @@ impl Books {
             if allocations.iter().any(|(id, _)| *id == inv.id) {
                 return Err(invalid(format!("{} is allocated twice", inv.name())));
             }
+            // Refused now rather than at submit; submit checks again under the invoice's lock,
+            // as another payment may settle it in between.
+            let change = outstanding_change(kind, input.payment_type, a.amount);
+            if let Some(why) = allocation_refusal(&inv.name(), inv.outstanding, change, a.amount) {
+                return Err(invalid(why));
+            }
             allocations.push((inv.id, a.amount));
         }
         let allocated: Amount = allocations.iter().map(|(_, a)| *a).sum();
@@ -304,13 +354,9 @@ async fn submit_payment_in(
         }
         let change = outstanding_change(kind, p.direction, a.amount);
         if !tx.settle(a.invoice_id, change).await? {
-            return Err(invalid(format!(
-                "{} of {} would exceed what is outstanding on {} ({})",
-                a.amount,
-                p.direction.as_str(),
-                inv.name(),
-                inv.outstanding
-            )));
+            let why = allocation_refusal(&inv.name(), inv.outstanding, change, a.amount)
+                .unwrap_or_else(|| format!("{} cannot be settled by this payment", inv.name()));
+            return Err(invalid(why));
         }
     }
     let doc = DocumentKind::Payment;
@@ -344,4 +390,42 @@ async fn submit_payment_in(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amt(s: &str) -> Amount {
+        Amount::parse(s).unwrap()
+    }
+
+    #[test]
+    fn an_allocation_settles_up_to_what_is_left_and_no_further() {
+        assert!(settles(amt("12.00"), amt("-12.00")));
+        assert!(settles(amt("12.00"), amt("-0.01")));
+        assert!(!settles(amt("12.00"), amt("-12.01")));
+        assert!(!settles(amt("0.00"), amt("-1.00")));
+        assert!(!settles(amt("12.00"), amt("1.00")));
+        // A credit note's refund: a negative outstanding moves up to zero.
+        assert!(settles(amt("-5.00"), amt("5.00")));
+        assert!(!settles(amt("-5.00"), amt("5.01")));
+    }
+
+    #[test]
+    fn a_refused_allocation_says_why_in_words() {
+        let why = |o: &str, c: &str| {
+            allocation_refusal("SINV-1", amt(o), amt(c), amt(c).abs()).unwrap_or_default()
+        };
+        assert_eq!(
+            why("12.00", "-400.00"),
+            "400.00 is more than the 12.00 left to settle on SINV-1"
+        );
+        assert_eq!(why("0.00", "-1.00"), "SINV-1 is already settled");
+        assert_eq!(
+            why("12.00", "5.00"),
+            "SINV-1 is settled by a payment the other way: it has 12.00 to collect"
+        );
+        assert_eq!(why("12.00", "-12.00"), "");
+    }
 }

@@ -36,12 +36,44 @@ impl Period {
         Ok(Period { from, to })
     }
 
-    /// The span of the same length just before this one.
-    pub fn previous(self) -> Period {
-        let to = self.from - Duration::days(1);
+    /// The same days a year earlier: what a statement is compared with.
+    pub fn a_year_earlier(self) -> Period {
         Period {
-            from: to - (self.to - self.from),
-            to,
+            from: a_year_before(self.from),
+            to: a_year_before(self.to),
+        }
+    }
+}
+
+/// The same day a year earlier; 29 February becomes the 28th.
+pub fn a_year_before(d: Date) -> Date {
+    d.replace_year(d.year() - 1)
+        .or_else(|_| Date::from_calendar_date(d.year() - 1, d.month(), 28))
+        .unwrap_or(d)
+}
+
+/// What a statement's column covers: the movements over a period (profit and loss), or the
+/// balances at the end of a day (balance sheet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Span {
+    Period(Period),
+    At(Date),
+}
+
+impl Span {
+    pub fn label(self) -> String {
+        match self {
+            Span::Period(p) => format!("{} to {}", p.from, p.to),
+            Span::At(d) => format!("at {d}"),
+        }
+    }
+
+    /// The ledger lines behind the column's figures: the period's, or every line up to the day.
+    pub fn ledger_range(self) -> (Option<Date>, Date) {
+        match self {
+            Span::Period(p) => (Some(p.from), p.to),
+            Span::At(d) => (None, d),
         }
     }
 }
@@ -80,6 +112,13 @@ impl Table {
             .map_err(|e| ErpError::Invalid(format!("cannot write CSV: {e}")))?;
         String::from_utf8(bytes).map_err(|e| ErpError::Invalid(format!("cannot write CSV: {e}")))
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn blank_zero(a: Amount) -> String {
@@ -214,9 +253,10 @@ impl Books {
         })
     }
 
+    /// Income and expenses over `period`, beside the same days a year earlier.
     pub async fn profit_and_loss(&self, period: Period) -> Result<Statement> {
         let accounts = self.db.accounts().await?;
-        let previous = period.previous();
+        let previous = period.a_year_earlier();
         let now = rolled_up(
             &accounts,
             &by_account(&self.db.account_totals(Some(period.from), period.to).await?),
@@ -231,9 +271,9 @@ impl Books {
             ),
         );
         let mut s = statement(
-            "Profit and loss",
-            period,
-            previous,
+            format!("Profit and loss {}", Span::Period(period).label()),
+            Span::Period(period),
+            Span::Period(previous),
             &accounts,
             &[RootType::Income, RootType::Expense],
             &now,
@@ -253,23 +293,23 @@ impl Books {
         Ok(s)
     }
 
-    /// The balance sheet at the end of `period`, beside the end of the period before. Profit not
-    /// yet closed into equity shows as its own equity line.
-    pub async fn balance_sheet(&self, period: Period) -> Result<Statement> {
+    /// The balance sheet at the end of the day `at`, beside the same day a year earlier. Profit
+    /// not yet closed into equity shows as its own equity line.
+    pub async fn balance_sheet(&self, at: Date) -> Result<Statement> {
         let accounts = self.db.accounts().await?;
-        let previous = period.previous();
+        let previous = a_year_before(at);
         let now = rolled_up(
             &accounts,
-            &by_account(&self.db.account_totals(None, period.to).await?),
+            &by_account(&self.db.account_totals(None, at).await?),
         );
         let then = rolled_up(
             &accounts,
-            &by_account(&self.db.account_totals(None, previous.to).await?),
+            &by_account(&self.db.account_totals(None, previous).await?),
         );
         let mut s = statement(
-            "Balance sheet",
-            period,
-            previous,
+            format!("Balance sheet {}", Span::At(at).label()),
+            Span::At(at),
+            Span::At(previous),
             &accounts,
             &[RootType::Asset, RootType::Liability, RootType::Equity],
             &now,
@@ -350,6 +390,7 @@ impl Books {
             opening,
             rows,
             total_lines: total,
+            running_balance: q.account_id.is_some() || q.party_id.is_some(),
         })
     }
 
@@ -451,13 +492,14 @@ impl Books {
     }
 }
 
-/// A statement (profit and loss, balance sheet): accounts of some root types, current period
-/// beside the previous, and one result line.
+/// A statement (profit and loss, balance sheet): accounts of some root types, the current figures
+/// beside those a year earlier, and one result line.
 #[derive(Debug, Clone, Serialize)]
 pub struct Statement {
     pub title: String,
-    pub period: Period,
-    pub previous_period: Period,
+    pub current: Span,
+    /// The same span a year earlier.
+    pub comparison: Span,
     pub lines: Vec<StatementLine>,
     /// (label, current, previous)
     pub result: (String, Amount, Amount),
@@ -476,9 +518,9 @@ pub struct StatementLine {
 }
 
 fn statement(
-    title: &str,
-    period: Period,
-    previous: Period,
+    title: String,
+    current: Span,
+    comparison: Span,
     accounts: &[Account],
     roots: &[RootType],
     now: &HashMap<i64, (Amount, Amount)>,
@@ -514,9 +556,9 @@ fn statement(
         }
     }
     Statement {
-        title: title.into(),
-        period,
-        previous_period: previous,
+        title,
+        current,
+        comparison,
         lines,
         result: (String::new(), Amount::ZERO, Amount::ZERO),
     }
@@ -534,6 +576,9 @@ pub struct GeneralLedger {
     pub opening: Amount,
     pub rows: Vec<LedgerRow>,
     pub total_lines: i64,
+    /// Whether the lines are one account's or one party's, so that the opening and the running
+    /// balance mean something; over every account they would only count debits less credits.
+    pub running_balance: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -688,11 +733,8 @@ impl TrialBalance {
 
 impl Statement {
     pub fn table(&self) -> Table {
-        let current = format!("{} to {}", self.period.from, self.period.to);
-        let previous = format!(
-            "{} to {}",
-            self.previous_period.from, self.previous_period.to
-        );
+        let current = capitalised(&self.current.label());
+        let previous = capitalised(&self.comparison.label());
         let mut t = Table::new(
             self.title.clone(),
             &["Section", "Number", "Account", &current, &previous],
@@ -718,32 +760,29 @@ impl Statement {
 }
 
 impl GeneralLedger {
+    /// The lines; with the opening and the running balance when they mean something.
     pub fn table(&self) -> Table {
-        let mut t = Table::new(
-            "General ledger",
-            &[
-                "Date",
-                "Account",
-                "Party",
-                "Voucher type",
-                "Voucher",
-                "Debit",
-                "Credit",
-                "Balance",
-            ],
-        );
-        t.row(vec![
-            String::new(),
-            "Opening".into(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            self.opening.to_string(),
-        ]);
+        let mut headers = vec![
+            "Date",
+            "Account",
+            "Party",
+            "Voucher type",
+            "Voucher",
+            "Debit",
+            "Credit",
+        ];
+        if self.running_balance {
+            headers.push("Balance");
+        }
+        let mut t = Table::new("General ledger", &headers);
+        if self.running_balance {
+            let mut opening = vec![String::new(); 8];
+            opening[1] = "Opening".into();
+            opening[7] = self.opening.to_string();
+            t.row(opening);
+        }
         for r in &self.rows {
-            t.row(vec![
+            let mut row = vec![
                 r.line.posting_date.to_string(),
                 r.line.account_name.clone(),
                 r.line.party_name.clone().unwrap_or_default(),
@@ -751,8 +790,11 @@ impl GeneralLedger {
                 r.line.voucher_no.clone(),
                 blank_zero(r.line.debit),
                 blank_zero(r.line.credit),
-                r.balance.to_string(),
-            ]);
+            ];
+            if self.running_balance {
+                row.push(r.balance.to_string());
+            }
+            t.row(row);
         }
         t
     }

@@ -202,19 +202,34 @@ impl Books {
             match (purpose, from, to) {
                 (StockPurpose::Receipt, None, Some(_)) | (StockPurpose::Issue, Some(_), None) => {}
                 (StockPurpose::Transfer, Some(f), Some(t)) if f != t => {}
-                (StockPurpose::Receipt, _, _) => {
+                (StockPurpose::Receipt, _, None) => {
                     return Err(invalid(format!(
-                        "line {n}: a receipt names only t_warehouse"
+                        "line {n}: choose the warehouse the goods are received into (To warehouse, t_warehouse)"
                     )))
                 }
-                (StockPurpose::Issue, _, _) => {
+                (StockPurpose::Receipt, Some(_), _) => {
                     return Err(invalid(format!(
-                        "line {n}: an issue names only s_warehouse"
+                        "line {n}: a receipt takes goods from no warehouse: leave From warehouse (s_warehouse) empty"
+                    )))
+                }
+                (StockPurpose::Issue, None, _) => {
+                    return Err(invalid(format!(
+                        "line {n}: choose the warehouse the goods are issued from (From warehouse, s_warehouse)"
+                    )))
+                }
+                (StockPurpose::Issue, _, Some(_)) => {
+                    return Err(invalid(format!(
+                        "line {n}: an issue puts goods in no warehouse: leave To warehouse (t_warehouse) empty"
+                    )))
+                }
+                (StockPurpose::Transfer, Some(_), Some(_)) => {
+                    return Err(invalid(format!(
+                        "line {n}: a transfer moves goods between two different warehouses"
                     )))
                 }
                 (StockPurpose::Transfer, _, _) => {
                     return Err(invalid(format!(
-                        "line {n}: a transfer names two different warehouses"
+                        "line {n}: a transfer names the warehouse the goods leave (From warehouse, s_warehouse) and the one they reach (To warehouse, t_warehouse)"
                     )))
                 }
             }

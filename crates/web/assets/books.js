@@ -6,6 +6,11 @@
 //   [data-add-line]      (hidden until this runs) appends an empty copy of the last row of its
 //                        form's line table (tbody[data-lines]);
 //   [data-print]         (hidden until this runs) prints the page.
+//   table[data-totals]   a document's lines: choosing an item fills its description and rate
+//                        (from its datalist's data-facts), and each line's amount and the
+//                        totals (dl[data-live-totals]) follow what is typed. The figures redo
+//                        the server's rules in integers (pence, thousandths); the server works
+//                        them out again when the form is saved.
 
 for (const link of document.querySelectorAll('a[data-dialog]')) {
   const dialog = document.getElementById(link.dataset.dialog);
@@ -29,6 +34,7 @@ for (const button of document.querySelectorAll('[data-add-line]')) {
     if (!last) return;
     const row = last.cloneNode(true);
     for (const input of row.querySelectorAll('input')) input.value = '';
+    for (const output of row.querySelectorAll('output')) output.textContent = '';
     for (const select of row.querySelectorAll('select')) select.selectedIndex = 0;
     body.appendChild(row);
     row.querySelector('input, select')?.focus();
@@ -38,4 +44,102 @@ for (const button of document.querySelectorAll('[data-add-line]')) {
 for (const button of document.querySelectorAll('[data-print]')) {
   button.hidden = false;
   button.addEventListener('click', () => window.print());
+}
+
+// A decimal as typed, in units of 10^-places, as a BigInt; null when it is not a number.
+function scaled(text, places) {
+  const m = /^\s*(-?)(\d*)(?:\.(\d*))?\s*$/.exec(text || '');
+  if (!m || (m[2] === '' && !m[3])) return null;
+  const fraction = (m[3] || '').padEnd(places, '0');
+  if (fraction.length > places) return null;
+  const value = BigInt((m[2] || '0') + fraction);
+  return m[1] ? -value : value;
+}
+
+// a / b rounded half away from zero, as the server's div_round.
+function divRound(a, b) {
+  const q = a / b;
+  const r = a % b;
+  if (2n * (r < 0n ? -r : r) >= b) return q + (a < 0n ? -1n : 1n);
+  return q;
+}
+
+function money(pence, symbol) {
+  const negative = pence < 0n;
+  const text = (negative ? -pence : pence).toString().padStart(3, '0');
+  const whole = text.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}${symbol}${whole}.${text.slice(-2)}`;
+}
+
+for (const table of document.querySelectorAll('table[data-totals]')) {
+  const form = table.closest('form');
+  const list = document.getElementById(form.querySelector('[name=line_item]')?.getAttribute('list'));
+  const items = JSON.parse(list?.dataset.facts || '{}');
+  const rates = JSON.parse(table.dataset.vatRates || '{}');
+  const perInvoice = table.dataset.vatRounding === 'per_invoice';
+  const symbol = table.dataset.currency || '';
+  const totals = form.querySelector('[data-live-totals]');
+  const field = (row, name) => row.querySelector(`[name=${name}]`);
+
+  const update = () => {
+    let net = 0n;
+    let vat = 0n;
+    const netByRate = new Map();
+    for (const row of table.querySelectorAll('tbody tr')) {
+      const out = row.querySelector('output[data-line-amount]');
+      const code = field(row, 'line_item').value.trim();
+      const qty = scaled(field(row, 'line_qty').value, 3);
+      const typedRate = field(row, 'line_rate').value.trim();
+      const rate = typedRate === '' ? scaled(items[code]?.rate, 2) : scaled(typedRate, 2);
+      if (!code || qty === null || rate === null) {
+        out.textContent = '';
+        continue;
+      }
+      const lineNet = divRound(qty * rate, 1000n);
+      const category = field(row, 'line_vat').value || items[code]?.vat || 'standard';
+      const bp = BigInt(rates[category] ?? 0);
+      out.textContent = money(lineNet, symbol);
+      net += lineNet;
+      if (perInvoice) netByRate.set(bp, (netByRate.get(bp) || 0n) + lineNet);
+      else vat += divRound(lineNet * bp, 10000n);
+    }
+    if (perInvoice) for (const [bp, sum] of netByRate) vat += divRound(sum * bp, 10000n);
+    if (!totals) return;
+    totals.hidden = false;
+    totals.querySelector('[data-total=net]').textContent = money(net, symbol);
+    totals.querySelector('[data-total=vat]').textContent = money(vat, symbol);
+    totals.querySelector('[data-total=gross]').textContent = money(net + vat, symbol);
+  };
+
+  // An item chosen: its name and price where nothing has been typed yet.
+  table.addEventListener('change', (event) => {
+    const input = event.target;
+    if (input.name !== 'line_item') return;
+    const facts = items[input.value.trim()];
+    const row = input.closest('tr');
+    if (facts && row) {
+      const description = field(row, 'line_description');
+      const rate = field(row, 'line_rate');
+      if (!description.value.trim()) description.value = facts.name;
+      if (!rate.value.trim()) rate.value = facts.rate;
+      if (!field(row, 'line_qty').value.trim()) field(row, 'line_qty').value = '1';
+    }
+    update();
+  });
+  table.addEventListener('input', update);
+  form.querySelector('[data-add-line]')?.addEventListener('click', update);
+  update();
+}
+
+// An item's group chosen: "Kept in stock" follows what the group's items usually are, until
+// the box is ticked or cleared by hand.
+for (const group of document.querySelectorAll('select[name=item_group][data-facts]')) {
+  const stocked = JSON.parse(group.dataset.facts);
+  const box = group.form?.querySelector('input[type=checkbox][name=is_stock]');
+  if (!box) continue;
+  let touched = false;
+  box.addEventListener('change', () => { touched = true; });
+  group.addEventListener('change', () => {
+    if (!touched && group.value in stocked) box.checked = stocked[group.value];
+  });
 }

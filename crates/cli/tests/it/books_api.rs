@@ -594,6 +594,19 @@ both_backends!(
         assert_eq!(pl["result"][1], "-57.40", "{pl}");
         let bs = api.ok("GET", "/api/v1/reports/balance-sheet", None).await;
         assert_eq!(bs["result"][1], "0.00", "{bs}");
+        // At a day, beside the same day a year earlier; `to` names the day too.
+        for query in ["at=2027-02-28", "to=2027-02-28"] {
+            let bs = api
+                .ok(
+                    "GET",
+                    &format!("/api/v1/reports/balance-sheet?{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(bs["current"]["at"], "2027-02-28", "{bs}");
+            assert_eq!(bs["comparison"]["at"], "2026-02-28", "{bs}");
+        }
+        assert_eq!(pl["comparison"]["period"]["to"].as_str().unwrap().len(), 10);
         let gl = api
             .ok(
                 "GET",
@@ -640,9 +653,10 @@ both_backends!(
             ),
             ("profit-and-loss", "Section,Number,Account,"),
             ("balance-sheet", "Section,Number,Account,"),
+            // Over every account: no running balance, which would mean nothing.
             (
                 "general-ledger",
-                "Date,Account,Party,Voucher type,Voucher,Debit,Credit,Balance",
+                "Date,Account,Party,Voucher type,Voucher,Debit,Credit\n",
             ),
             ("receivables-ageing", "Party,Current,"),
             ("payables-ageing", "Party,Current,"),

@@ -533,7 +533,14 @@ both_backends!(
             )
             .await;
         assert_eq!(saved.status, 303, "{}", saved.body);
-        assert_eq!(saved.location, "/books/settings#branding");
+        assert_eq!(saved.location, "/books/settings?saved=colour#branding");
+        // Where it leads says the colour was saved (reloading it resubmits nothing).
+        let after = admin.get("/books/settings?saved=colour").await;
+        assert!(after.body.contains("Brand colour saved"), "{}", after.body);
+        // The notice is our own words: whatever else the address says is not shown.
+        let other = admin.get("/books/settings?saved=%3Cb%3Ehello").await;
+        assert!(!other.body.contains("hello"), "{}", other.body);
+        assert!(!other.body.contains("role=\"status\""), "{}", other.body);
         for (form, status) in [
             (vec![("csrf", csrf.as_str()), ("colour", "#zzzzzz")], 422),
             (vec![("csrf", csrf.as_str()), ("colour", "")], 422),

@@ -293,17 +293,65 @@ impl Amount {
     pub fn whole_units(self) -> i64 {
         self.0 / 100
     }
+
+    /// As people read money: thousands grouped and the currency's symbol before the figure,
+    /// the sign before both (`£1,234.50`, `-£3.00`).
+    pub fn with_symbol(self, symbol: &str) -> String {
+        let text = self.abs().to_string();
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let sign = if self.is_negative() { "-" } else { "" };
+        format!("{sign}{symbol}{grouped}.{fraction}")
+    }
+}
+
+/// The symbol shown before amounts in a currency: its sign for the common ones, else its code
+/// and a space (`CHF 12.00`).
+pub fn currency_symbol(code: &str) -> String {
+    match code {
+        "GBP" => "£".into(),
+        "EUR" => "€".into(),
+        "USD" => "$".into(),
+        other => format!("{other} "),
+    }
 }
 
 impl Quantity {
     pub fn units(n: i64) -> Quantity {
         Quantity(n * QUANTITY_SCALE)
     }
+
+    /// Without needless decimals: `2`, `1.5`, `0.125`.
+    pub fn plain(self) -> String {
+        let t = self.to_string();
+        t.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_and_quantities_read_as_people_write_them() {
+        assert_eq!(Amount(123_456_789).with_symbol("£"), "£1,234,567.89");
+        assert_eq!(Amount(-300).with_symbol("£"), "-£3.00");
+        assert_eq!(Amount(5).with_symbol("€"), "€0.05");
+        assert_eq!(Amount(100_000).with_symbol("CHF "), "CHF 1,000.00");
+        assert_eq!(currency_symbol("GBP"), "£");
+        assert_eq!(currency_symbol("CHF"), "CHF ");
+        assert_eq!(Quantity(2000).plain(), "2");
+        assert_eq!(Quantity(1500).plain(), "1.5");
+        assert_eq!(Quantity(125).plain(), "0.125");
+        assert_eq!(Quantity(-2000).plain(), "-2");
+        assert_eq!(Quantity(0).plain(), "0");
+    }
 
     #[test]
     fn rounds_half_away_from_zero() {

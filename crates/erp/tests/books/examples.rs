@@ -185,7 +185,7 @@ async fn a_trading_month_to_the_penny(f: &Fixture) {
         amt("107.00"),
         "£120.00 sales less £13.00 cost of goods"
     );
-    let bs = f.books.balance_sheet(period).await.unwrap();
+    let bs = f.books.balance_sheet(period.to).await.unwrap();
     assert_eq!(
         bs.result.1,
         Amount::ZERO,

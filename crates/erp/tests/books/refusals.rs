@@ -270,7 +270,14 @@ async fn bad_input_is_refused_and_changes_nothing(f: &Fixture) {
         f.books
             .create_payment(&pay("12.01", "12.01"), "t", true, f.today)
             .await,
-        "exceed",
+        "12.01 is more than the 12.00 left to settle on",
+    );
+    // A draft that could never be submitted is refused when it is saved, not at submit.
+    invalid(
+        f.books
+            .create_payment(&pay("12.01", "12.01"), "t", false, f.today)
+            .await,
+        "12.01 is more than the 12.00 left to settle on",
     );
     invalid(
         f.books

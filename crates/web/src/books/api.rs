@@ -98,6 +98,19 @@ pub struct PeriodParams {
     format: Option<String>,
 }
 
+/// The balance sheet at a day.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtParams {
+    /// YYYY-MM-DD: the day whose closing balances are shown, beside the same day a year
+    /// earlier; today when absent.
+    at: Option<String>,
+    /// The same as `at`, for callers that ask for the end of a period.
+    to: Option<String>,
+    /// `json` (when absent) or `csv`.
+    format: Option<String>,
+}
+
 /// Receivables or payables ageing.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -219,7 +232,7 @@ pub async fn trial_balance(
 
 #[utoipa::path(get, path = "/api/v1/reports/profit-and-loss", tag = "books", params(PeriodParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
-    responses((status = 200, description = "income and expenses over the period beside the period before (needs erp.reports)", body = Object),
+    responses((status = 200, description = "income and expenses over the period beside the same days a year earlier (needs erp.reports)", body = Object),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn profit_and_loss(
@@ -239,22 +252,22 @@ pub async fn profit_and_loss(
     )
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/balance-sheet", tag = "books", params(PeriodParams),
+#[utoipa::path(get, path = "/api/v1/reports/balance-sheet", tag = "books", params(AtParams),
     security(("session" = []), ("bearer" = []), ("api_key" = [])),
-    responses((status = 200, description = "assets, liabilities and equity at the end of the period beside the end of the period before (needs erp.reports)", body = Object),
+    responses((status = 200, description = "assets, liabilities and equity at the end of a day beside the same day a year earlier (needs erp.reports)", body = Object),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
-pub async fn balance_sheet(
-    c: BooksCaller,
-    q: Result<Query<PeriodParams>, QueryRejection>,
-) -> Response {
+pub async fn balance_sheet(c: BooksCaller, q: Result<Query<AtParams>, QueryRejection>) -> Response {
     respond(
         async {
             c.require(Permission::ErpReports)?;
             let q = query(q)?;
             let csv = wants_csv(q.format.as_deref())?;
-            let p = period(&c, q.from.as_deref(), q.to.as_deref()).await?;
-            let r = c.books.balance_sheet(p).await.map_err(erp)?;
+            let at = match parse_date("at", q.at.as_deref())? {
+                Some(d) => d,
+                None => parse_date("to", q.to.as_deref())?.unwrap_or_else(today),
+            };
+            let r = c.books.balance_sheet(at).await.map_err(erp)?;
             report(csv, "balance-sheet", &r, || r.table())
         }
         .await,

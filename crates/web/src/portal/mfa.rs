@@ -6,13 +6,14 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::{Extension, Form, Router};
 use serde::Deserialize;
 use tenantry_auth::AuthError;
 use tenantry_store::identity::SessionStage;
 
-use super::common::{auth_error_page, mfa_path, signed_in, NextQuery, RecoveryCodesPage};
+use super::common::{auth_error_page, brand, mfa_path, signed_in, NextQuery, RecoveryCodesPage};
 use crate::auth::{csrf_refusal, safe_next, session_cookie, AnySession, PortalUser};
+use crate::host::CurrentTenant;
 use crate::pages::{platform_error_page, render};
 use crate::AppState;
 
@@ -41,14 +42,17 @@ struct MfaPage {
     error: Option<String>,
 }
 
+/// The second-factor form, in the brand of the host it is asked on: the client's on its own
+/// host, the operator's on the portal.
 async fn mfa_form(
     state: &AppState,
+    tenant: Option<&CurrentTenant>,
     s: &AnySession,
     action: &str,
     error: Option<String>,
 ) -> Response {
     let identity = state.platform.identity();
-    let brand = match state.platform.operator_name().await {
+    let brand = match brand(state, tenant).await {
         Ok(b) => b,
         Err(e) => return platform_error_page(e),
     };
@@ -97,6 +101,7 @@ async fn mfa_form(
 /// when a signed-in session that has not proven one enters it.
 async fn mfa_page(
     State(state): State<AppState>,
+    tenant: Option<Extension<CurrentTenant>>,
     s: AnySession,
     Query(q): Query<NextQuery>,
 ) -> Response {
@@ -104,7 +109,7 @@ async fn mfa_page(
     if s.session.second_factor || (s.session.stage == SessionStage::Active && q.next.is_none()) {
         return Redirect::to(&next).into_response();
     }
-    mfa_form(&state, &s, &mfa_path(&next), None).await
+    mfa_form(&state, tenant.as_deref(), &s, &mfa_path(&next), None).await
 }
 
 #[derive(Deserialize)]
@@ -117,6 +122,7 @@ struct CodeForm {
 
 async fn mfa_submit(
     State(state): State<AppState>,
+    tenant: Option<Extension<CurrentTenant>>,
     s: AnySession,
     Query(q): Query<NextQuery>,
     headers: HeaderMap,
@@ -135,7 +141,14 @@ async fn mfa_submit(
         return match identity.pass_second_factor(&s.session, &form.code).await {
             Ok(new) => signed_in(&state, &headers, &new, &next).await,
             Err(AuthError::InvalidCode) => {
-                mfa_form(&state, &s, &action, Some("That code is not valid.".into())).await
+                mfa_form(
+                    &state,
+                    tenant.as_deref(),
+                    &s,
+                    &action,
+                    Some(SIGN_IN_CODE_REFUSED.into()),
+                )
+                .await
             }
             Err(e) => auth_error_page(e),
         };
@@ -144,7 +157,7 @@ async fn mfa_submit(
     match identity.confirm_totp(&s.user, &form.code).await {
         Ok(codes) => match identity.complete_enrolment_login(&s.session).await {
             Ok(new) => {
-                let brand = state.platform.operator_name().await.unwrap_or_default();
+                let brand = brand(&state, tenant.as_deref()).await.unwrap_or_default();
                 let mut res = render(
                     StatusCode::OK,
                     &RecoveryCodesPage {
@@ -162,11 +175,25 @@ async fn mfa_submit(
             Err(e) => auth_error_page(e),
         },
         Err(AuthError::InvalidCode) => {
-            mfa_form(&state, &s, &action, Some("That code is not valid.".into())).await
+            mfa_form(
+                &state,
+                tenant.as_deref(),
+                &s,
+                &action,
+                Some(SET_UP_CODE_REFUSED.into()),
+            )
+            .await
         }
         Err(e) => auth_error_page(e),
     }
 }
+
+/// A code refused at sign-in: what to try, since a bare "not valid" leaves a person guessing.
+const SIGN_IN_CODE_REFUSED: &str = "That code is not valid. Type the six digits your authenticator app shows now (they change every 30 seconds), or a recovery code.";
+
+/// A code refused while setting up: most often the app was set up from an older QR code, or the
+/// phone's clock is off.
+const SET_UP_CODE_REFUSED: &str = "That code is not valid. Type the six digits your authenticator app shows now for this account (they change every 30 seconds); if it still fails, scan the QR code on this page again and check that your phone sets its clock automatically.";
 
 async fn mfa_setup_page(State(state): State<AppState>, u: PortalUser) -> Response {
     if u.user.has_totp() {
@@ -176,7 +203,7 @@ async fn mfa_setup_page(State(state): State<AppState>, u: PortalUser) -> Respons
         user: u.user,
         session: u.session,
     };
-    mfa_form(&state, &s, "/mfa/setup", None).await
+    mfa_form(&state, None, &s, "/mfa/setup", None).await
 }
 
 async fn mfa_setup_submit(
@@ -217,9 +244,10 @@ async fn mfa_setup_submit(
             };
             mfa_form(
                 &state,
+                None,
                 &s,
                 "/mfa/setup",
-                Some("That code is not valid.".into()),
+                Some(SET_UP_CODE_REFUSED.into()),
             )
             .await
         }

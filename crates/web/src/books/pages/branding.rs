@@ -61,7 +61,7 @@ async fn save_colour(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) -> Pa
         Some(f.get("colour"))
     };
     match refused(c.books.set_brand_colour(colour).await)? {
-        Ok(_) => Ok(see("/books/settings#branding")),
+        Ok(_) => Ok(see("/books/settings?saved=colour#branding")),
         Err((status, message)) => with_brand_error(&c, status, message).await,
     }
 }
@@ -71,7 +71,7 @@ async fn remove_logo(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) -> Pa
     check_csrf(&c, &f)?;
     c.require(Permission::ErpConfigure)?;
     c.books.remove_logo().await.map_err(fail)?;
-    Ok(see("/books/settings#branding"))
+    Ok(see("/books/settings?saved=logo-removed#branding"))
 }
 
 /// What an upload form carried: its CSRF field and the file, if any.
@@ -175,7 +175,7 @@ async fn upload_logo(
         .await;
     }
     match refused(c.books.set_logo(&logo).await)? {
-        Ok(_) => Ok(see("/books/settings#branding")),
+        Ok(_) => Ok(see("/books/settings?saved=logo#branding")),
         Err((status, message)) => with_brand_error(&c, status, message).await,
     }
 }

@@ -4,7 +4,7 @@
 use axum::response::Response;
 use tenantry_domain::books::VatCategory;
 use tenantry_store::books::{
-    Account, Filter, FilterOp, FilterValue, ListQuery, PartyKind, StockPurpose,
+    Account, Filter, FilterOp, FilterValue, Item, ListQuery, PartyKind, StockPurpose,
 };
 
 use super::form_data::FormData;
@@ -18,6 +18,8 @@ pub(crate) struct Choices {
     pub customers: Vec<(String, String)>,
     pub suppliers: Vec<(String, String)>,
     pub items: Vec<(String, String)>,
+    /// The enabled items themselves, for what a chosen one fills in.
+    pub item_records: Vec<Item>,
     pub stock_items: Vec<(String, String)>,
     pub warehouses: Vec<(String, String)>,
     pub ledger_accounts: Vec<(String, String)>,
@@ -74,6 +76,7 @@ pub(crate) async fn choices(c: &BooksCaller) -> Result<Choices, Response> {
             .iter()
             .map(|w| (w.name.clone(), w.name.clone()))
             .collect(),
+        item_records: items,
         ledger_accounts: ledger
             .iter()
             .map(|a| (a.number.clone(), format!("{} {}", a.number, a.name)))

@@ -1,8 +1,12 @@
 //! What every books page has: the frame (whose books, who is looking), the error page, the
 //! refusal shown beside a form, the CSRF check and the redirect after a write.
 
+use std::borrow::Borrow;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use tenantry_domain::books::decimal::currency_symbol;
+use tenantry_domain::books::Amount;
 use tenantry_domain::Permission;
 use tenantry_erp::ErpError;
 
@@ -23,6 +27,8 @@ pub(crate) struct Layout {
     pub can_reports: bool,
     pub suspended: bool,
     pub section: &'static str,
+    /// The books' currency: its symbol before amounts.
+    pub currency_symbol: String,
 }
 
 impl Layout {
@@ -41,7 +47,13 @@ impl Layout {
             can_reports: c.can(Permission::ErpReports),
             suspended: !c.tenant.status.accepts_writes(),
             section,
+            currency_symbol: currency_symbol(&settings.currency),
         })
+    }
+
+    /// An amount in the books' currency: `£1,234.50`.
+    pub fn money(&self, a: impl Borrow<Amount>) -> String {
+        a.borrow().with_symbol(&self.currency_symbol)
     }
 }
 

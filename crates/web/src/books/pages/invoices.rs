@@ -3,6 +3,7 @@
 //! and the form with its lines (a credit note's filled from the invoice it credits).
 
 use axum::response::Response;
+use tenantry_domain::books::decimal::currency_symbol;
 use tenantry_domain::books::{Docstatus, InvoiceKind, VatCategory};
 use tenantry_domain::Permission;
 use tenantry_erp::invoices::InvoiceDoc;
@@ -15,7 +16,9 @@ use super::declaration::{EditablePage, FormParts, KindPage, Listed, Viewed};
 use super::form_data::{parse_amount, parse_date, parse_qty, seg, FormData};
 use super::frame::{fail, Layout};
 use super::listing::{date_span, docstatus_filter, docstatus_text, filter, search_field};
-use super::views::{headers, Cell, Datalist, DocPage, Field, LinesView, Link, Row, TableView};
+use super::views::{
+    headers, Cell, Datalist, DocPage, Field, LinesView, Link, LiveTotals, Row, TableView,
+};
 use crate::books::caller::{today, BooksCaller};
 use crate::books::kinds::invoices::{
     InvoiceBody, InvoiceLineBody, InvoiceRow, PurchaseInvoices, SalesInvoices,
@@ -95,13 +98,13 @@ fn row<K: KindPage>(r: &InvoiceRow) -> Row {
         Cell::text(&i.party_name),
         Cell::text(i.posting_date.to_string()),
         Cell::text(i.due_date.to_string()),
-        Cell::num(i.grand_total),
+        Cell::money(i.grand_total),
         // Only a submitted invoice owes anything.
-        Cell::num(if i.docstatus == Docstatus::Submitted {
-            i.outstanding.to_string()
+        if i.docstatus == Docstatus::Submitted {
+            Cell::money(i.outstanding)
         } else {
-            String::new()
-        }),
+            Cell::text("")
+        },
         Cell::text(r.status.label()),
     ])
 }
@@ -146,11 +149,11 @@ async fn page<K: KindPage>(
                     format!("/books/items/{}", seg(&line.item_code)),
                 ),
                 Cell::text(&line.description),
-                Cell::num(line.qty),
-                Cell::num(line.rate),
-                Cell::num(line.net),
+                Cell::qty(line.qty),
+                Cell::money(line.rate),
+                Cell::money(line.net),
                 Cell::text(line.vat_category.label()),
-                Cell::num(line.vat),
+                Cell::money(line.vat),
                 Cell::text(warehouse_name(&warehouses, line.warehouse_id)),
             ])
         })
@@ -182,7 +185,7 @@ async fn page<K: KindPage>(
                         Row::from(vec![
                             Cell::link(number, Payments::href(number)),
                             Cell::text(date.to_string()),
-                            Cell::num(amount),
+                            Cell::money(*amount),
                         ])
                     })
                     .collect(),
@@ -198,7 +201,7 @@ async fn page<K: KindPage>(
             Row::from(vec![
                 Cell::link(&n, K::href(&n)),
                 Cell::text(cn.posting_date.to_string()),
-                Cell::num(cn.grand_total),
+                Cell::money(cn.grand_total),
                 Cell::text(cn.docstatus.label()),
             ])
         })
@@ -214,12 +217,12 @@ async fn page<K: KindPage>(
         );
     }
     let mut totals = vec![
-        ("Net total".to_owned(), inv.net_total.to_string()),
-        ("VAT".to_owned(), inv.vat_total.to_string()),
-        ("Total".to_owned(), inv.grand_total.to_string()),
+        ("Net total".to_owned(), l.money(inv.net_total)),
+        ("VAT".to_owned(), l.money(inv.vat_total)),
+        ("Total".to_owned(), l.money(inv.grand_total)),
     ];
     if inv.docstatus == Docstatus::Submitted {
-        totals.push(("Outstanding".to_owned(), inv.outstanding.to_string()));
+        totals.push(("Outstanding".to_owned(), l.money(inv.outstanding)));
     }
     let href = K::href(&doc.name);
     let mut links = vec![
@@ -276,7 +279,7 @@ fn push_lines(v: &mut FormData, doc: &InvoiceDoc, warehouses: &[(i64, String)]) 
                 l.description.as_str()
             },
         );
-        v.push("line_qty", l.qty.abs().to_string());
+        v.push("line_qty", l.qty.abs().plain());
         v.push("line_rate", l.rate.to_string());
         v.push("line_vat", l.vat_category.as_str());
         v.push("line_warehouse", warehouse_name(warehouses, l.warehouse_id));
@@ -367,6 +370,30 @@ async fn form(
         },
         4,
     );
+    // What choosing an item fills in: its name as the description, its price as the rate.
+    let facts: serde_json::Map<String, serde_json::Value> = ch
+        .item_records
+        .iter()
+        .map(|i| {
+            let rate = match k {
+                InvoiceKind::Sales => i.selling_price,
+                InvoiceKind::Purchase => i.buying_price,
+            };
+            (
+                i.code.clone(),
+                serde_json::json!({
+                    "name": i.name,
+                    "rate": rate.to_string(),
+                    "vat": i.vat_category.as_str(),
+                }),
+            )
+        })
+        .collect();
+    let vat_rates: serde_json::Map<String, serde_json::Value> = VatCategory::ALL
+        .iter()
+        .map(|v| (v.as_str().to_owned(), v.rate_basis_points().into()))
+        .collect();
+    let settings = c.books.settings().await.map_err(fail)?;
     Ok(FormParts {
         title: (is_return && existing.is_none())
             .then(|| format!("New credit note against {}", v.get("return_against"))),
@@ -376,15 +403,22 @@ async fn form(
             hint: "A blank rate is the item's price; empty lines are left out. Stocked items leave from (or arrive at) the default warehouse unless one is chosen.",
             headers: labels(&LINES),
             rows,
+            totals: Some(LiveTotals {
+                vat_rates: serde_json::Value::Object(vat_rates).to_string(),
+                vat_rounding: settings.vat_rounding.as_str(),
+                currency_symbol: currency_symbol(&settings.currency),
+            }),
         }),
         datalists: vec![
             Datalist {
                 id: "parties",
                 options: parties,
+                facts: String::new(),
             },
             Datalist {
                 id: "items",
                 options: ch.items,
+                facts: serde_json::Value::Object(facts).to_string(),
             },
         ],
         submit_label: "Save draft",

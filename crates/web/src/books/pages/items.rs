@@ -3,7 +3,7 @@
 
 use axum::response::Response;
 use tenantry_domain::books::VatCategory;
-use tenantry_store::books::{Filter, FilterOp, FilterValue};
+use tenantry_store::books::{Filter, FilterOp, FilterValue, Item, ItemGroup, ListQuery};
 
 use super::choices::vat_options;
 use super::declaration::{EditablePage, FormParts, KindPage, Listed, Viewed};
@@ -13,6 +13,30 @@ use super::listing::{enabled_text, filter, search_field, status_filter};
 use super::views::{headers, options, Cell, DocPage, Field, Row, TableView};
 use crate::books::caller::BooksCaller;
 use crate::books::kinds::items::{ItemBody, ItemOut, Items};
+
+/// Whether a new item of each group is kept in stock, as the form suggests on choosing the group:
+/// as most of the group's items are; for a group without items, unless it is named for services
+/// (the books start with "Products" and "Services").
+fn stocked_by_group(
+    groups: &[ItemGroup],
+    items: &[Item],
+) -> serde_json::Map<String, serde_json::Value> {
+    groups
+        .iter()
+        .map(|g| {
+            let members: Vec<&Item> = items
+                .iter()
+                .filter(|i| i.item_group_id == Some(g.id))
+                .collect();
+            let stocked = if members.is_empty() {
+                !g.name.to_lowercase().contains("service")
+            } else {
+                members.iter().filter(|i| i.is_stock).count() * 2 >= members.len()
+            };
+            (g.name.clone(), stocked.into())
+        })
+        .collect()
+}
 
 impl KindPage for Items {
     const SECTION: &'static str = "stock";
@@ -87,7 +111,7 @@ impl KindPage for Items {
                 Cell::text(i.item_group.clone().unwrap_or_default()),
                 Cell::text(&i.unit),
                 Cell::text(if i.is_stock { "Stock" } else { "Service" }),
-                Cell::num(i.selling_price),
+                Cell::money(i.selling_price),
                 Cell::text(i.vat_category.label()),
                 Cell::text(enabled_text(i.disabled)),
             ])
@@ -112,10 +136,20 @@ impl KindPage for Items {
         let groups = c.books.item_groups().await.map_err(fail)?;
         let mut group_options = vec![(String::new(), "(none)".to_owned())];
         group_options.extend(groups.iter().map(|g| (g.name.clone(), g.name.clone())));
+        let items = c
+            .books
+            .list_items(&ListQuery {
+                limit: 1_000,
+                ..ListQuery::default()
+            })
+            .await
+            .map_err(fail)?;
+        let stocked = stocked_by_group(&groups, &items);
         Ok(FormParts::fields(vec![
             Field::text("item_code", "Code", v.get("item_code")).required(),
             Field::text("item_name", "Name", v.get("item_name")),
-            Field::select("item_group", "Group", v.get("item_group"), group_options),
+            Field::select("item_group", "Group", v.get("item_group"), group_options)
+                .facts(serde_json::Value::Object(stocked).to_string()),
             Field::text("unit", "Unit", v.get("unit")).hint("Nos when blank."),
             Field::new(
                 "money",
@@ -210,9 +244,9 @@ impl Viewed for Items {
                 .map(|b| {
                     Row::from(vec![
                         Cell::text(b.warehouse),
-                        Cell::num(b.qty),
-                        Cell::num(b.rate),
-                        Cell::num(b.value),
+                        Cell::qty(b.qty),
+                        Cell::money(b.rate),
+                        Cell::money(b.value),
                     ])
                 })
                 .collect();

@@ -25,12 +25,21 @@ const LINES: [(&str, &str); 5] = [
     ("line_credit", "Credit"),
 ];
 
-/// A debit or credit as a form or a table shows it: blank when nothing.
+/// A debit or credit as a form shows it: blank when nothing.
 fn figure(a: Amount) -> String {
     if a.is_zero() {
         String::new()
     } else {
         a.to_string()
+    }
+}
+
+/// A debit or credit as a table shows it: blank when nothing.
+fn figure_cell(a: Amount) -> Cell {
+    if a.is_zero() {
+        Cell::text("")
+    } else {
+        Cell::money(a)
     }
 }
 
@@ -67,7 +76,7 @@ impl KindPage for JournalEntries {
             Row::from(vec![
                 Cell::link(&r.name, Self::href(&r.name)),
                 Cell::text(j.posting_date.to_string()),
-                Cell::num(j.total_debit),
+                Cell::money(j.total_debit),
                 Cell::text(&j.remarks),
                 Cell::text(docstatus_text(j.docstatus).0),
             ])
@@ -114,10 +123,12 @@ impl KindPage for JournalEntries {
                 hint: "Debits and credits must balance. Receivable and payable lines name their party.",
                 headers: labels(&LINES),
                 rows,
+                totals: None,
             }),
             datalists: vec![Datalist {
                 id: "parties",
                 options: parties,
+                facts: String::new(),
             }],
             submit_label: "Save draft",
         })
@@ -189,12 +200,13 @@ impl Viewed for JournalEntries {
                 Row::from(vec![
                     Cell::text(&a.account_name),
                     Cell::text(a.party_name.clone().unwrap_or_default()),
-                    Cell::num(figure(a.debit)),
-                    Cell::num(figure(a.credit)),
+                    figure_cell(a.debit),
+                    figure_cell(a.credit),
                 ])
             })
             .collect();
         let credit: Amount = doc.accounts.iter().map(|a| a.credit).sum();
+        let (debits, credits) = (l.money(j.total_debit), l.money(credit));
         let (status, class) = docstatus_text(j.docstatus);
         Ok(DocPage {
             l,
@@ -213,10 +225,7 @@ impl Viewed for JournalEntries {
                 rows,
                 "No lines.",
             )],
-            totals: vec![
-                ("Debits".into(), j.total_debit.to_string()),
-                ("Credits".into(), credit.to_string()),
-            ],
+            totals: vec![("Debits".into(), debits), ("Credits".into(), credits)],
             confirms: Vec::new(),
             links: Vec::new(),
         })

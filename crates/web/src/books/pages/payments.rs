@@ -123,7 +123,7 @@ impl KindPage for Payments {
                 Cell::text(direction_text(p.direction)),
                 Cell::text(&p.party_name),
                 Cell::text(p.posting_date.to_string()),
-                Cell::num(p.amount),
+                Cell::money(p.amount),
                 Cell::text(&p.account_name),
                 Cell::text(&p.reference),
                 Cell::text(docstatus_text(p.docstatus).0),
@@ -232,15 +232,18 @@ impl KindPage for Payments {
                 hint: "The allocations add up to the amount. Empty lines are left out.",
                 headers: labels(&LINES),
                 rows,
+                totals: None,
             }),
             datalists: vec![
                 Datalist {
                     id: "parties",
                     options: parties,
+                    facts: String::new(),
                 },
                 Datalist {
                     id: "open-invoices",
                     options: open,
+                    facts: String::new(),
                 },
             ],
             submit_label: "Save draft",
@@ -314,6 +317,7 @@ impl EditablePage for Payments {
 
 impl Viewed for Payments {
     async fn page(_c: &BooksCaller, doc: PaymentDoc, l: Layout) -> Result<DocPage, Response> {
+        let amount = l.money(doc.payment.amount);
         let p = &doc.payment;
         let supplier = p.party_kind.as_str() == "supplier";
         let rows = doc
@@ -326,7 +330,7 @@ impl Viewed for Payments {
                 } else {
                     SalesInvoices::href(&n)
                 };
-                Row::from(vec![Cell::link(&n, href), Cell::num(a.amount)])
+                Row::from(vec![Cell::link(&n, href), Cell::money(a.amount)])
             })
             .collect();
         let party = if supplier {
@@ -346,7 +350,7 @@ impl Viewed for Payments {
                 ("Type".into(), direction_text(p.direction).into()),
                 ("Party".into(), p.party_name.clone()),
                 ("Date".into(), p.posting_date.to_string()),
-                ("Amount".into(), p.amount.to_string()),
+                ("Amount".into(), amount),
                 ("Account".into(), p.account_name.clone()),
                 ("Reference".into(), p.reference.clone()),
                 ("Remarks".into(), p.remarks.clone()),

@@ -21,6 +21,7 @@ use super::frame::{fail, refusal, Layout, Page};
 use super::listing::{page_of, pager};
 use super::views::{Cell, Field, Header, Link, ListPage, Pager, Row, TableView};
 use crate::books::caller::{today, BooksCaller};
+use crate::books::kinds::by_doctype;
 use crate::pages::{error_response, render};
 use crate::AppState;
 
@@ -114,6 +115,7 @@ const LEDGER_CSV_LIMIT: i64 = 10_000;
 /// general ledger, the account and the party.
 struct Asked {
     period: Period,
+    /// The day of a balance sheet or an ageing.
     as_of: Date,
     account: String,
     party: String,
@@ -133,9 +135,11 @@ fn first_of_quarter(d: Date) -> Date {
 
 async fn asked(c: &BooksCaller, report: Report, q: &FormData) -> Result<Asked, String> {
     let today = today();
+    let to = parse_date("To", q.get("to"))?.unwrap_or(today);
     let default_from = match report {
-        Report::SalesByDay | Report::SalesByItem => today - Duration::days(29),
-        Report::VatReturn => first_of_quarter(today),
+        Report::SalesByDay | Report::SalesByItem => to - Duration::days(29),
+        Report::VatReturn => first_of_quarter(to),
+        // The fiscal year that holds the period's last day, so far.
         _ => c
             .books
             .fiscal_years()
@@ -143,21 +147,27 @@ async fn asked(c: &BooksCaller, report: Report, q: &FormData) -> Result<Asked, S
             .ok()
             .and_then(|ys| {
                 ys.into_iter()
-                    .find(|y| y.start_date <= today && today <= y.end_date)
+                    .find(|y| y.start_date <= to && to <= y.end_date)
             })
             .map(|y| y.start_date)
             .unwrap_or_else(|| {
-                Date::from_calendar_date(today.year(), Month::January, 1).unwrap_or(today)
+                Date::from_calendar_date(to.year(), Month::January, 1).unwrap_or(to)
             }),
     };
     let from = parse_date("From", q.get("from"))?.unwrap_or(default_from);
-    let to = parse_date("To", q.get("to"))?.unwrap_or(today);
-    let as_of = parse_date("As of", q.get("as_of"))?.unwrap_or(today);
+    let as_of = match report {
+        // A balance sheet is at a day; `to` names it too, as the general ledger's links do.
+        Report::BalanceSheet => parse_date("At", q.get("at"))?.unwrap_or(to),
+        _ => parse_date("As of", q.get("as_of"))?.unwrap_or(today),
+    };
     let period = Period::new(from, to).map_err(|e| e.to_string())?;
     let mut picker = Vec::new();
     match report {
         Report::ReceivablesAgeing | Report::PayablesAgeing => {
             picker.push(Field::new("date", "as_of", "As of", &as_of.to_string()));
+        }
+        Report::BalanceSheet => {
+            picker.push(Field::new("date", "at", "At", &as_of.to_string()));
         }
         Report::StockBalance => {}
         _ => {
@@ -209,18 +219,116 @@ async fn asked(c: &BooksCaller, report: Report, q: &FormData) -> Result<Asked, S
     })
 }
 
-/// Runs a report; the general ledger also says whether there is a further page.
+/// A report's figures, with where each leads.
+struct Ran {
+    table: Table,
+    /// Per row of the table, the cells that link (column, page): a figure to the ledger lines
+    /// behind it, a ledger line to its document.
+    links: Vec<Vec<(usize, String)>>,
+    /// Whether the general ledger has a further page.
+    more: bool,
+}
+
+impl Ran {
+    fn plain(table: Table) -> Ran {
+        Ran {
+            table,
+            links: Vec::new(),
+            more: false,
+        }
+    }
+}
+
+/// The general ledger's page for an account (by number) or a party, over a span.
+fn ledger_href(filter: &[(&str, &str)], (from, to): (Option<Date>, Date)) -> String {
+    let mut q: Vec<(String, String)> = filter
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if let Some(from) = from {
+        q.push(("from".into(), from.to_string()));
+    }
+    q.push(("to".into(), to.to_string()));
+    format!("/books/reports/general-ledger{}", query_string(&q))
+}
+
+/// The page of the document a ledger line was posted by.
+fn voucher_href(voucher_type: &str, voucher_no: &str) -> Option<String> {
+    by_doctype(voucher_type).map(|k| format!("/books/{}/{}", k.info.path, seg(voucher_no)))
+}
+
+fn party_type(kind: Option<&str>) -> &'static str {
+    match kind {
+        Some("supplier") => "supplier",
+        _ => "customer",
+    }
+}
+
+/// Runs a report.
 async fn run(
     c: &BooksCaller,
     report: Report,
     a: &Asked,
     ledger_page: Option<i64>,
-) -> Result<(Table, bool), ErpError> {
+) -> Result<Ran, ErpError> {
     let p = a.period;
     Ok(match report {
-        Report::TrialBalance => (c.books.trial_balance(p).await?.table(), false),
-        Report::ProfitAndLoss => (c.books.profit_and_loss(p).await?.table(), false),
-        Report::BalanceSheet => (c.books.balance_sheet(p).await?.table(), false),
+        Report::TrialBalance => {
+            let tb = c.books.trial_balance(p).await?;
+            let before = (None, p.from - Duration::days(1));
+            let during = (Some(p.from), p.to);
+            let links = tb
+                .rows
+                .iter()
+                .map(|r| {
+                    if r.is_group {
+                        return Vec::new();
+                    }
+                    let account = [("account", r.number.as_str())];
+                    let during = ledger_href(&account, during);
+                    vec![
+                        (1, during.clone()),
+                        (2, ledger_href(&account, before)),
+                        (3, during.clone()),
+                        (4, during.clone()),
+                        (5, during),
+                    ]
+                })
+                .collect();
+            Ran {
+                table: tb.table(),
+                links,
+                more: false,
+            }
+        }
+        Report::ProfitAndLoss | Report::BalanceSheet => {
+            let s = if report == Report::ProfitAndLoss {
+                c.books.profit_and_loss(p).await?
+            } else {
+                c.books.balance_sheet(a.as_of).await?
+            };
+            let links = s
+                .lines
+                .iter()
+                .map(|l| {
+                    if l.is_group || l.number.is_empty() {
+                        return Vec::new();
+                    }
+                    let account = [("account", l.number.as_str())];
+                    let current = ledger_href(&account, s.current.ledger_range());
+                    vec![
+                        (2, current.clone()),
+                        (3, current),
+                        (4, ledger_href(&account, s.comparison.ledger_range())),
+                    ]
+                })
+                .collect();
+            Ran {
+                table: s.table(),
+                links,
+                more: false,
+            }
+        }
         Report::GeneralLedger => {
             let account_id = if a.account.is_empty() {
                 None
@@ -249,32 +357,61 @@ async fn run(
                 })
                 .await?;
             let more = gl.total_lines > offset + gl.rows.len() as i64;
-            (gl.table(), more)
+            let mut links: Vec<Vec<(usize, String)>> = Vec::new();
+            if gl.running_balance {
+                links.push(Vec::new());
+            }
+            for r in &gl.rows {
+                let mut row = Vec::new();
+                if let Some(party) = &r.line.party_name {
+                    let kind = party_type(r.line.party_kind.as_deref());
+                    row.push((
+                        2,
+                        ledger_href(
+                            &[("party", party), ("party_type", kind)],
+                            (Some(p.from), p.to),
+                        ),
+                    ));
+                }
+                if let Some(href) = voucher_href(&r.line.voucher_type, &r.line.voucher_no) {
+                    row.push((4, href));
+                }
+                links.push(row);
+            }
+            Ran {
+                table: gl.table(),
+                links,
+                more,
+            }
         }
-        Report::ReceivablesAgeing => (
-            c.books
-                .ageing_summary(InvoiceKind::Sales, a.as_of)
-                .await?
-                .table(),
-            false,
-        ),
-        Report::PayablesAgeing => (
-            c.books
-                .ageing_summary(InvoiceKind::Purchase, a.as_of)
-                .await?
-                .table(),
-            false,
-        ),
-        Report::StockBalance => (stock_balance_table(&c.books.stock_balances().await?), false),
-        Report::SalesByDay => (
-            sales_by_day_table(p, &c.books.sales_by_day(p).await?),
-            false,
-        ),
-        Report::SalesByItem => (
-            sales_by_item_table(p, &c.books.sales_by_item(p).await?),
-            false,
-        ),
-        Report::VatReturn => (c.books.vat_return(p).await?.table(), false),
+        Report::ReceivablesAgeing | Report::PayablesAgeing => {
+            let (kind, party_kind) = if report == Report::ReceivablesAgeing {
+                (InvoiceKind::Sales, "customer")
+            } else {
+                (InvoiceKind::Purchase, "supplier")
+            };
+            let ageing = c.books.ageing_summary(kind, a.as_of).await?;
+            let links = ageing
+                .parties
+                .iter()
+                .map(|party| {
+                    let href = ledger_href(
+                        &[("party", &party.party), ("party_type", party_kind)],
+                        (None, a.as_of),
+                    );
+                    vec![(0, href)]
+                })
+                .collect();
+            Ran {
+                table: ageing.table(),
+                links,
+                more: false,
+            }
+        }
+        Report::StockBalance => Ran::plain(stock_balance_table(&c.books.stock_balances().await?)),
+        Report::SalesByDay => Ran::plain(sales_by_day_table(p, &c.books.sales_by_day(p).await?)),
+        Report::SalesByItem => Ran::plain(sales_by_item_table(p, &c.books.sales_by_item(p).await?)),
+        Report::VatReturn => Ran::plain(c.books.vat_return(p).await?.table()),
     })
 }
 
@@ -285,8 +422,9 @@ fn is_figure(cell: &str) -> bool {
 }
 
 /// A report's table as the page shows it: figures right-aligned, the tree's indentation (two
-/// spaces a level in the table's text) as classes, a last total row in bold.
-fn view_of(report: Report, t: &Table) -> TableView {
+/// spaces a level in the table's text) as classes, a last total row in bold, and the cells
+/// that lead somewhere as links (an empty cell never: a link needs words).
+fn view_of(report: Report, t: &Table, links: &[Vec<(usize, String)>]) -> TableView {
     let numeric: Vec<bool> = (0..t.headers.len())
         .map(|i| {
             let header = t.headers[i].as_str();
@@ -312,6 +450,14 @@ fn view_of(report: Report, t: &Table) -> TableView {
                 .map(|(i, cell)| {
                     let depth = (cell.len() - cell.trim_start_matches("  ").len()) / 2;
                     let mut c = Cell::text(cell.trim());
+                    if !c.text.is_empty() {
+                        if let Some((_, href)) = links
+                            .get(n)
+                            .and_then(|row| row.iter().find(|(col, _)| *col == i))
+                        {
+                            c.href = href.clone();
+                        }
+                    }
                     if numeric.get(i).copied().unwrap_or(false) {
                         c = c.class("num");
                     }
@@ -382,13 +528,13 @@ async fn page(
                 q.0.iter().filter(|(k, _)| k != "page").cloned().collect();
             let csv = format!("{base}/csv{}", query_string(&csv_query));
             match run(&c, report, &a, Some(ledger_page)).await {
-                Ok((table, more)) => (
+                Ok(ran) => (
                     StatusCode::OK,
                     None,
-                    vec![view_of(report, &table).titled(&table.title)],
+                    vec![view_of(report, &ran.table, &ran.links).titled(&ran.table.title)],
                     a.picker,
                     csv,
-                    more,
+                    ran.more,
                 ),
                 Err(e) => {
                     let (status, message) = refusal(e)?;
@@ -444,10 +590,16 @@ async fn csv(
             &message,
         )
     })?;
-    let (table, _) = run(&c, report, &a, None).await.map_err(fail)?;
-    let body = table.to_csv().map_err(fail)?;
+    let body = run(&c, report, &a, None)
+        .await
+        .map_err(fail)?
+        .table
+        .to_csv()
+        .map_err(fail)?;
     let span = match report {
-        Report::ReceivablesAgeing | Report::PayablesAgeing => a.as_of.to_string(),
+        Report::ReceivablesAgeing | Report::PayablesAgeing | Report::BalanceSheet => {
+            a.as_of.to_string()
+        }
         Report::StockBalance => today().to_string(),
         _ => format!("{}-to-{}", a.period.from, a.period.to),
     };
@@ -512,7 +664,7 @@ mod tests {
                 vec![String::new(), "Total".into(), "0.00".into()],
             ],
         };
-        let v = view_of(Report::TrialBalance, &t);
+        let v = view_of(Report::TrialBalance, &t, &[]);
         assert!(!v.headers[0].num && !v.headers[1].num && v.headers[2].num);
         assert_eq!(v.rows[1].cells[1].text, "Bank");
         assert_eq!(v.rows[1].cells[1].class, "depth-2");

@@ -2,7 +2,7 @@
 //! which `branding.rs` handles), the settings as facts for everyone else.
 
 use askama::Template;
-use axum::extract::Form;
+use axum::extract::{Form, Query};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
@@ -29,10 +29,24 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct SettingsPage {
     pub l: Layout,
     pub title: String,
+    /// What the last save did, after its redirect.
+    pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub fields: Vec<Field>,
     pub brand: BrandingInfo,
     pub brand_error: Option<String>,
+}
+
+/// What a save on the settings page says once it has redirected back (`?saved=<what>`): words
+/// of our own, never text from the address.
+fn saved_notice(what: &str) -> Option<&'static str> {
+    match what {
+        "settings" => Some("Settings saved."),
+        "colour" => Some("Brand colour saved: invoices use it from now on."),
+        "logo" => Some("Logo saved: invoices show it from now on."),
+        "logo-removed" => Some("Logo removed: invoices show the company's name instead."),
+        _ => None,
+    }
 }
 
 fn rounding_options() -> Vec<(String, String)> {
@@ -68,6 +82,7 @@ pub(crate) async fn settings_page_of(
     Ok(SettingsPage {
         l: Layout::load(c, "accounts").await?,
         title: "Books settings".into(),
+        notice: None,
         error,
         fields: vec![
             Field::new(
@@ -95,14 +110,13 @@ pub(crate) async fn settings_page_of(
 }
 
 /// Admins see the settings as a form; everyone else reads them.
-async fn settings_page(c: BooksCaller) -> Page {
+async fn settings_page(c: BooksCaller, Query(q): Query<Vec<(String, String)>>) -> Page {
     let s = c.books.settings().await.map_err(fail)?;
     if c.can(Permission::ErpConfigure) {
         let v = settings_values(&s);
-        return Ok(render(
-            StatusCode::OK,
-            &settings_page_of(&c, &v, None).await?,
-        ));
+        let mut page = settings_page_of(&c, &v, None).await?;
+        page.notice = saved_notice(FormData(q).get("saved"));
+        return Ok(render(StatusCode::OK, &page));
     }
     let brand = c.books.branding_info().await.map_err(fail)?;
     let l = Layout::load(&c, "accounts").await?;
@@ -175,7 +189,7 @@ async fn settings_save(c: BooksCaller, Form(f): Form<Vec<(String, String)>>) -> 
         )?,
     };
     match result {
-        Ok(_) => Ok(see("/books/settings")),
+        Ok(_) => Ok(see("/books/settings?saved=settings")),
         Err((status, message)) => Ok(render(
             status,
             &settings_page_of(&c, &f, Some(message)).await?,

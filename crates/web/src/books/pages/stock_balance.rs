@@ -48,9 +48,9 @@ pub(super) async fn stock_balance(c: BooksCaller, Query(q): Query<Vec<(String, S
                 Cell::link(&b.item_code, format!("/books/items/{}", seg(&b.item_code))),
                 Cell::text(&b.item_name),
                 Cell::text(&b.warehouse),
-                Cell::num(b.qty),
-                Cell::num(b.rate),
-                Cell::num(b.value),
+                Cell::qty(b.qty),
+                Cell::money(b.rate),
+                Cell::money(b.value),
             ])
         })
         .collect();

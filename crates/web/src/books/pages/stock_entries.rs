@@ -122,10 +122,12 @@ impl KindPage for StockEntries {
                 hint: "A receipt names the warehouse goods go to, an issue the one they leave, a transfer both. A blank cost is the item's buying price.",
                 headers: labels(&LINES),
                 rows,
+                totals: None,
             }),
             datalists: vec![Datalist {
                 id: "stock-items",
                 options: ch.stock_items,
+                facts: String::new(),
             }],
             submit_label: "Save draft",
         })
@@ -173,7 +175,7 @@ impl EditablePage for StockEntries {
         v.push("remarks", &doc.entry.remarks);
         for l in &doc.items {
             v.push("line_item", &l.item_code);
-            v.push("line_qty", l.qty.to_string());
+            v.push("line_qty", l.qty.plain());
             v.push(
                 "line_from",
                 warehouse_name(&warehouses, l.from_warehouse_id),
@@ -209,15 +211,12 @@ impl Viewed for StockEntries {
                         &line.item_code,
                         format!("/books/items/{}", seg(&line.item_code)),
                     ),
-                    Cell::num(line.qty),
+                    Cell::qty(line.qty),
                     Cell::text(warehouse_name(&warehouses, line.from_warehouse_id)),
                     Cell::text(warehouse_name(&warehouses, line.to_warehouse_id)),
-                    Cell::num(line.rate),
-                    Cell::num(
-                        line.value
-                            .map(|v| Amount(v).to_string())
-                            .unwrap_or_default(),
-                    ),
+                    Cell::money(line.rate),
+                    line.value
+                        .map_or_else(|| Cell::text(""), |v| Cell::money(Amount(v))),
                 ])
             })
             .collect();

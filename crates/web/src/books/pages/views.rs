@@ -2,6 +2,7 @@
 //! document and confirmation pages.
 
 use askama::Template;
+use tenantry_domain::books::{Amount, Quantity};
 
 use super::frame::Layout;
 
@@ -18,6 +19,8 @@ pub(crate) struct Field {
     pub list: &'static str,
     pub hint: &'static str,
     pub checked: bool,
+    /// JSON the page's script reads (a select's `data-facts`): what choosing an option implies.
+    pub facts: String,
 }
 
 impl Field {
@@ -32,6 +35,7 @@ impl Field {
             list: "",
             hint: "",
             checked: false,
+            facts: String::new(),
         }
     }
 
@@ -70,6 +74,11 @@ impl Field {
 
     pub fn hint(mut self, hint: &'static str) -> Field {
         self.hint = hint;
+        self
+    }
+
+    pub fn facts(mut self, json: String) -> Field {
+        self.facts = json;
         self
     }
 
@@ -138,6 +147,8 @@ pub(crate) struct Cell {
     pub text: String,
     pub href: String,
     pub class: String,
+    /// An amount of money, shown in the books' currency (the page's frame knows which).
+    pub money: Option<Amount>,
 }
 
 impl Cell {
@@ -146,7 +157,21 @@ impl Cell {
             text: text.into(),
             href: String::new(),
             class: String::new(),
+            money: None,
         }
+    }
+
+    /// An amount of money, right-aligned, with the currency's symbol.
+    pub fn money(amount: Amount) -> Cell {
+        Cell {
+            money: Some(amount),
+            ..Cell::num(amount)
+        }
+    }
+
+    /// A quantity, right-aligned, without needless decimals.
+    pub fn qty(qty: Quantity) -> Cell {
+        Cell::num(qty.plain())
     }
 
     pub fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
@@ -233,11 +258,25 @@ pub(crate) struct LinesView {
     pub hint: &'static str,
     pub headers: Vec<&'static str>,
     pub rows: Vec<Vec<Field>>,
+    /// What the page's script needs to show line amounts and totals as they are typed; `None`
+    /// for a table without totals.
+    pub totals: Option<LiveTotals>,
+}
+
+/// The facts behind a form's live totals: the VAT rates (basis points by category), where VAT
+/// is rounded and the currency. The figures shown are the server's rules redone in integers;
+/// what is saved is always worked out again by the server.
+pub(crate) struct LiveTotals {
+    pub vat_rates: String,
+    pub vat_rounding: &'static str,
+    pub currency_symbol: String,
 }
 
 pub(crate) struct Datalist {
     pub id: &'static str,
     pub options: Vec<(String, String)>,
+    /// JSON the page's script reads: what choosing an option fills in.
+    pub facts: String,
 }
 
 #[derive(Template)]
