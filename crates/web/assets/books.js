@@ -33,7 +33,10 @@ for (const button of document.querySelectorAll('[data-add-line]')) {
     const last = body.querySelector('tr:last-child');
     if (!last) return;
     const row = last.cloneNode(true);
-    for (const input of row.querySelectorAll('input')) input.value = '';
+    for (const input of row.querySelectorAll('input')) {
+      input.value = '';
+      delete input.dataset.filled;
+    }
     for (const output of row.querySelectorAll('output')) output.textContent = '';
     for (const select of row.querySelectorAll('select')) select.selectedIndex = 0;
     body.appendChild(row);
@@ -111,20 +114,23 @@ for (const table of document.querySelectorAll('table[data-totals]')) {
     totals.querySelector('[data-total=gross]').textContent = money(net + vat, symbol);
   };
 
-  // An item chosen: its name and price where nothing has been typed yet.
-  table.addEventListener('change', (event) => {
-    const input = event.target;
-    if (input.name !== 'line_item') return;
+  // An item chosen (picked from the list or typed in full): its name and price, where the
+  // person has typed nothing of their own. Filled at once, not on leaving the field, so that
+  // the next field is complete before it is focused.
+  const fill = (input) => {
     const facts = items[input.value.trim()];
     const row = input.closest('tr');
-    if (facts && row) {
-      const description = field(row, 'line_description');
-      const rate = field(row, 'line_rate');
-      if (!description.value.trim()) description.value = facts.name;
-      if (!rate.value.trim()) rate.value = facts.rate;
-      if (!field(row, 'line_qty').value.trim()) field(row, 'line_qty').value = '1';
+    if (!facts || !row) return;
+    for (const [name, value] of [['line_description', facts.name], ['line_rate', facts.rate]]) {
+      const target = field(row, name);
+      if (target.value.trim() === '' || target.value === target.dataset.filled) {
+        target.value = value;
+        target.dataset.filled = value;
+      }
     }
-    update();
+  };
+  table.addEventListener('input', (event) => {
+    if (event.target.name === 'line_item') fill(event.target);
   });
   table.addEventListener('input', update);
   form.querySelector('[data-add-line]')?.addEventListener('click', update);
