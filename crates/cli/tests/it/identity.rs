@@ -1142,6 +1142,15 @@ both_backends!(operator_console, |app: TestApp| async move {
 
     let console = b.get("portal.localhost", "/console").await;
     assert_eq!(console.status, 200, "{}", console.body);
+    // Its title and header are words, not the provisioning form (which the template once put
+    // in both).
+    let title = console.body.split("<title>").nth(1).unwrap();
+    let title = title.split("</title>").next().unwrap();
+    assert!(
+        title.starts_with("Console · ") && !title.contains('<'),
+        "{title}"
+    );
+    assert_eq!(console.body.matches("action=\"/console/provision\"").count(), 1);
     assert!(console.body.contains("ACME Corp") && console.body.contains("acme-corp.localhost"));
     let csrf = console.csrf();
     let bad = b
