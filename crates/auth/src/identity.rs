@@ -249,6 +249,11 @@ impl Identity {
             .accept_invitation(&token_hash, &hash)
             .await?
             .ok_or(AuthError::InvitationInvalid)?;
+        // A portal link sets the password of an account that may be in use (a reset): whoever
+        // held the old password is signed out.
+        if accepted.tenant_id.is_none() {
+            self.control.delete_user_sessions(accepted.user_id).await?;
+        }
         self.changed();
         self.audit(
             &invitation.email,

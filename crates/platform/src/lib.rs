@@ -9,6 +9,7 @@ pub mod demo;
 mod error;
 pub mod master_key;
 pub mod migrations;
+pub mod password_reset;
 mod platform;
 pub mod provisioning;
 pub mod servers;

@@ -11,6 +11,7 @@ pub mod db;
 mod error;
 pub mod identity;
 pub mod migrate;
+pub mod outbox;
 pub mod secrets;
 pub mod tenant_admin;
 pub mod tenant_db;

@@ -53,6 +53,7 @@ pub static CONTROL: &[Migration] = &[
     migration!("control", 3, "0003_sso"),
     migration!("control", 4, "0004_passkeys"),
     migration!("control", 5, "0005_consent"),
+    migration!("control", 6, "0006_outbox"),
 ];
 
 /// Every tenant database's migrations, oldest first.

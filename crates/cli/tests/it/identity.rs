@@ -1150,7 +1150,36 @@ both_backends!(operator_console, |app: TestApp| async move {
         title.starts_with("Console · ") && !title.contains('<'),
         "{title}"
     );
-    assert_eq!(console.body.matches("action=\"/console/provision\"").count(), 1);
+    assert_eq!(
+        console
+            .body
+            .matches("action=\"/console/provision\"")
+            .count(),
+        1
+    );
+    assert!(console.body.contains("Nothing waiting."));
+    // A password reset asked for on a client's host waits in the outbox, which staff read here.
+    let mut asker = Browser::new(&app);
+    let form = asker.get("acme-corp.localhost", "/forgot-password").await;
+    let asked = asker
+        .post(
+            "acme-corp.localhost",
+            "/forgot-password",
+            &[
+                ("csrf", &form.csrf()),
+                ("email", "admin@acme-corp.example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let with_mail = b.get("portal.localhost", "/console").await;
+    assert!(
+        with_mail.body.contains("Reset your password at ACME Corp")
+            && with_mail.body.contains("admin@acme-corp.example.com")
+            && with_mail.body.contains("/invite/"),
+        "{}",
+        with_mail.body
+    );
     assert!(console.body.contains("ACME Corp") && console.body.contains("acme-corp.localhost"));
     let csrf = console.csrf();
     let bad = b

@@ -20,6 +20,7 @@ mod kinds;
 mod lifecycle;
 mod migrate;
 mod oidc_provider;
+mod password_reset;
 mod provisioning;
 mod routing;
 mod sso;

@@ -31,11 +31,23 @@ struct ConsoleRow {
     last_activity: String,
 }
 
+/// A message in the outbox, as staff read it to pass it on.
+struct OutboxRow {
+    at: String,
+    recipient: String,
+    subject: String,
+    body: String,
+}
+
+/// How many of the outbox's newest messages the console shows.
+const OUTBOX_SHOWN: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "console.html")]
 struct ConsolePage {
     operator: String,
     clients: Vec<ConsoleRow>,
+    outbox: Vec<OutboxRow>,
     plans: Vec<String>,
     can_provision: bool,
     notice: Option<String>,
@@ -64,10 +76,11 @@ async fn console_view(
             p.operator_name().await?,
             p.control().tenant_summaries().await?,
             p.control().plans().await?,
+            p.control().outbox(OUTBOX_SHOWN).await?,
         ))
     }
     .await;
-    let (operator, summaries, plans) = match loaded {
+    let (operator, summaries, plans, outbox) = match loaded {
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
@@ -91,6 +104,17 @@ async fn console_view(
                         .last_activity_at
                         .map(crate::pages::display_time)
                         .unwrap_or_else(|| "—".into()),
+                })
+                .collect(),
+            outbox: outbox
+                .into_iter()
+                .map(|m| OutboxRow {
+                    at: time::OffsetDateTime::from_unix_timestamp(m.created_at)
+                        .map(crate::pages::display_time)
+                        .unwrap_or_default(),
+                    recipient: m.recipient,
+                    subject: m.subject,
+                    body: m.body,
                 })
                 .collect(),
             plans: plans

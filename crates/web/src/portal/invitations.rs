@@ -139,7 +139,19 @@ async fn invitation_view(
                 StatusCode::OK
             };
             let heading = format!("You are invited to {place}");
-            if inv.tenant_id.is_none() || !inv.account_set_up {
+            if inv.tenant_id.is_none() && inv.account_set_up {
+                // A portal link to an account in use: a password reset.
+                let message = format!(
+                    "This link for {} is valid until {expires}. The new password replaces the old one and signs you out everywhere.",
+                    inv.email
+                );
+                (
+                    status,
+                    "Choose a new password".to_owned(),
+                    message,
+                    Offer::Password,
+                )
+            } else if inv.tenant_id.is_none() || !inv.account_set_up {
                 let message = format!(
                     "This invitation for {} is valid until {expires}. Choose a password to accept it.",
                     inv.email

@@ -10,6 +10,7 @@ mod common;
 mod console;
 mod invitations;
 mod mfa;
+mod password_reset;
 mod profile;
 mod services;
 mod sign_in;
@@ -20,9 +21,12 @@ use axum::Router;
 
 use crate::AppState;
 
-/// Sign-in routes every host with people on it serves (portal and tenant hosts).
+/// Sign-in routes every host with people on it serves (portal and tenant hosts): sign-in, the
+/// second factor, and asking for a password-reset link.
 pub fn sign_in_router() -> Router<AppState> {
-    sign_in::routes().merge(mfa::routes())
+    sign_in::routes()
+        .merge(mfa::routes())
+        .merge(password_reset::routes())
 }
 
 pub fn portal_router() -> Router<AppState> {

@@ -64,6 +64,9 @@ async fn login_page(
     let notice = match q.notice.as_deref() {
         Some("password-set") => Some("Your password is set. Sign in with it.".to_owned()),
         Some("signed-out") => Some("You are signed out.".to_owned()),
+        Some("reset-requested") => Some(
+            "If that address has an account here, a link to choose a new password is on its way to it. It works once; if nothing arrives, ask the person who looks after your account.".to_owned(),
+        ),
         _ => None,
     };
     let providers = if tenant.is_none() {
