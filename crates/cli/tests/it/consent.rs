@@ -109,7 +109,7 @@ both_backends!(
         let mfa = a
             .post(PORTAL, "/team/mfa", &[("csrf", &csrf), ("required", "1")])
             .await;
-        assert_eq!(mfa.status, 200);
+        assert_eq!(mfa.status, 303, "{}", mfa.body);
         let mut b = Browser::new(&app);
         let signed = b.login(PORTAL, &beta_admin, PASSWORD).await;
         assert_eq!(signed.location(), "/", "{}", signed.body);

@@ -939,7 +939,16 @@ both_backends!(team_management, |app: TestApp| async move {
             &[("csrf", &csrf), ("user", &emma_id), ("active", "false")],
         )
         .await;
-    assert_eq!(off.status, 200, "{}", off.body);
+    // Done, back to the page, which says so (a reload changes nothing again).
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert_eq!(off.location(), "/team?done=access");
+    let back = b.get("portal.localhost", &off.location()).await;
+    assert!(back.body.contains("Access changed."), "{}", back.body);
+    assert!(!b
+        .get("portal.localhost", "/team?done=%3Cb%3E")
+        .await
+        .body
+        .contains("role=\"status\""));
     let res = app
         .http
         .get(app.url("/api/method/frappe.auth.get_logged_user"))
@@ -966,7 +975,8 @@ both_backends!(team_management, |app: TestApp| async move {
             &[("csrf", &csrf), ("required", "1")],
         )
         .await;
-    assert_eq!(saved.status, 200);
+    assert_eq!(saved.status, 303);
+    assert_eq!(saved.location(), "/team?done=security");
     assert!(app
         .platform
         .control()

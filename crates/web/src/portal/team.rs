@@ -2,7 +2,7 @@
 //! deactivate; and the client's sign-in security (MFA required) for those who manage settings.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -183,8 +183,49 @@ async fn team_view(state: &AppState, u: &PortalUser, outcome: Outcome) -> Respon
     )
 }
 
-async fn team(State(state): State<AppState>, u: PortalUser) -> Response {
-    team_view(&state, &u, Outcome::ok()).await
+/// What a change on the page did, said once its redirect lands (`?done=<what>`): words of our
+/// own, never text from the address.
+#[derive(Clone, Copy)]
+enum Done {
+    Role,
+    Access,
+    Security,
+}
+
+impl Done {
+    fn slug(self) -> &'static str {
+        match self {
+            Done::Role => "role",
+            Done::Access => "access",
+            Done::Security => "security",
+        }
+    }
+
+    fn notice(slug: &str) -> Option<&'static str> {
+        match slug {
+            "role" => Some("Role changed."),
+            "access" => Some("Access changed."),
+            "security" => Some("Security settings saved."),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TeamQuery {
+    done: Option<String>,
+}
+
+async fn team(
+    State(state): State<AppState>,
+    u: PortalUser,
+    Query(q): Query<TeamQuery>,
+) -> Response {
+    let outcome = Outcome {
+        notice: q.done.as_deref().and_then(Done::notice).map(str::to_owned),
+        ..Outcome::ok()
+    };
+    team_view(&state, &u, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -267,7 +308,7 @@ async fn change_role(
         accounts::change_member_role(&state.platform, tenant.id, user, role, &u.user.email).await
     }
     .await;
-    finish(&state, &u, result, "Role changed.").await
+    finish(&state, &u, result, Done::Role).await
 }
 
 #[derive(Deserialize)]
@@ -306,7 +347,7 @@ async fn set_active(
         accounts::set_member_active(&state.platform, tenant.id, user, active, &u.user.email).await
     }
     .await;
-    finish(&state, &u, result, "Saved.").await
+    finish(&state, &u, result, Done::Access).await
 }
 
 #[derive(Deserialize)]
@@ -338,26 +379,24 @@ async fn set_mfa(
     let required = form.required.is_some();
     let result =
         accounts::set_mfa_required(&state.platform, tenant.id, required, &u.user.email).await;
-    finish(&state, &u, result, "Security settings saved.").await
+    finish(&state, &u, result, Done::Security).await
 }
 
+/// After a change: back to the page, which says what was done (so that a reload changes nothing
+/// again); a refusal is shown beside the forms.
 async fn finish(
     state: &AppState,
     u: &PortalUser,
     result: Result<(), PlatformError>,
-    notice: &str,
+    done: Done,
 ) -> Response {
-    let outcome = match result {
-        Ok(()) => Outcome {
-            notice: Some(notice.into()),
-            ..Outcome::ok()
-        },
+    match result {
+        Ok(()) => Redirect::to(&format!("/team?done={}", done.slug())).into_response(),
         Err(e) => match Outcome::from_error(e) {
-            Ok(o) => o,
-            Err(r) => return *r,
+            Ok(outcome) => team_view(state, u, outcome).await,
+            Err(r) => *r,
         },
-    };
-    team_view(state, u, outcome).await
+    }
 }
 
 #[cfg(test)]
