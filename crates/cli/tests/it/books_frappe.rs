@@ -1031,19 +1031,36 @@ both_backends!(
             assert_eq!(r.status, 417, "{query}: {}", r.text);
         }
         // Text no database can hold (a NUL) is bad input on both backends, never a server error.
-        for path in [
-            "/api/resource/Customer/Acme%00Retail".to_owned(),
-            format!(
+        // In a filter: refused as such before it reaches the database.
+        let nul = "the text holds a character that cannot be stored (such as NUL)";
+        let r = f
+            .get(&format!(
                 "/api/resource/Customer?filters={}",
                 enc(r#"[["name","=","a\u0000b"]]"#)
-            ),
-            format!(
+            ))
+            .await;
+        assert_eq!(r.status, 417, "{}", r.text);
+        assert_eq!(frappe_error(&r), ("ValidationError".into(), nul.into()));
+        // As a ledger filter's account: bad input on both, with what the backend found wrong.
+        let r = f
+            .get(&format!(
                 "/api/resource/GL%20Entry?filters={}",
                 enc(r#"{"account": "a\u0000b"}"#)
-            ),
-        ] {
-            let r = f.get(&path).await;
-            assert!(r.status < 500, "{path}: {} {}", r.status, r.text);
+            ))
+            .await;
+        assert_eq!(r.status, 417, "{}", r.text);
+        assert_eq!(frappe_error(&r).0, "ValidationError");
+        // As a name looked up: PostgreSQL refuses the text; on SQLite it names nothing.
+        let r = f.get("/api/resource/Customer/Acme%00Retail").await;
+        match app.backend {
+            Backend::Postgres => {
+                assert_eq!(r.status, 417, "{}", r.text);
+                assert_eq!(frappe_error(&r), ("ValidationError".into(), nul.into()));
+            }
+            Backend::Sqlite => {
+                assert_eq!(r.status, 404, "{}", r.text);
+                assert_eq!(frappe_error(&r).0, "DoesNotExistError");
+            }
         }
         let r = f
         .req(
