@@ -192,6 +192,41 @@ impl TestApp {
         output
     }
 
+    /// What holds tenant data on this backend, counted: on SQLite the files under
+    /// `data_dir/tenants` (and no roles); on PostgreSQL the databases and the roles whose names
+    /// carry this test's prefix (the control database among them, which is always there).
+    pub async fn tenant_storage(&self) -> (usize, usize) {
+        match self.backend {
+            Backend::Sqlite => {
+                let files = std::fs::read_dir(self.config.data_dir.join("tenants"))
+                    .map(|d| d.count())
+                    .unwrap_or(0);
+                (files, 0)
+            }
+            Backend::Postgres => {
+                let admin = sqlx::PgPool::connect(&postgres_admin_url()).await.unwrap();
+                let pattern = format!(
+                    "{}%",
+                    self.config.postgres_tenant_prefix.replace('_', "\\_")
+                );
+                let dbs: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+                        .bind(&pattern)
+                        .fetch_one(&admin)
+                        .await
+                        .unwrap();
+                let roles: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM pg_roles WHERE rolname LIKE $1")
+                        .bind(&pattern)
+                        .fetch_one(&admin)
+                        .await
+                        .unwrap();
+                admin.close().await;
+                (dbs as usize, roles as usize)
+            }
+        }
+    }
+
     /// The tenant database file of a SQLite tenant.
     pub fn sqlite_file(&self, db_name: &str) -> PathBuf {
         self.config.data_dir.join("tenants").join(db_name)
