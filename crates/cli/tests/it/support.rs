@@ -302,3 +302,52 @@ pub async fn add_members(
             .unwrap();
     }
 }
+
+/// How long a child process (the `tenantry serve` binary, the OpenID provider) has to print the
+/// line that says it is ready. Not a timing assertion: a guard so that a child that hangs or
+/// dies without a word fails the test with what it printed instead of blocking it forever.
+const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads `stream` (a child's piped stdout or stderr) line by line until a line satisfies
+/// `ready`, and returns the lines read up to and including it. The reading happens on a thread
+/// of its own, which keeps draining the stream afterwards so that the child never blocks on a
+/// full pipe.
+pub fn read_until_ready(
+    stream: impl std::io::Read + Send + 'static,
+    what: &str,
+    ready: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    use std::io::BufRead;
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+
+    let (tx, rx) = channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            // Once the test has what it waited for, the rest is only drained.
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + READY_DEADLINE;
+    let mut read = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let done = ready(&line);
+                read.push(line);
+                if done {
+                    return read;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "{what} did not say it was ready within {READY_DEADLINE:?}; it printed:\n{}",
+                read.join("\n")
+            ),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "{what} closed its output before saying it was ready; it printed:\n{}",
+                read.join("\n")
+            ),
+        }
+    }
+}
