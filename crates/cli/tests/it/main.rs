@@ -6,6 +6,7 @@ mod support;
 
 mod books_api;
 mod books_branding;
+mod books_concurrency;
 mod books_frappe;
 mod books_frappe_rpc;
 mod books_pages;
