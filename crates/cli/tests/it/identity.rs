@@ -139,7 +139,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn totp_code(secret_base32: &str, at: u64) -> String {
+pub fn totp_code(secret_base32: &str, at: u64) -> String {
     let secret = totp_rs::Secret::Encoded(secret_base32.to_owned())
         .to_bytes()
         .unwrap();

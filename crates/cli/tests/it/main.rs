@@ -23,3 +23,4 @@ mod oidc_provider;
 mod provisioning;
 mod routing;
 mod sso;
+mod staff_access;
