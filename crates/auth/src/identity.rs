@@ -725,7 +725,16 @@ impl Identity {
 
     /// A new session id for a session that has just proven a second factor.
     pub async fn rotate_verified(&self, session: &SessionRecord) -> Result<NewSession> {
-        self.rotate_as(session, SessionStage::Active, true).await
+        let rotated = self.rotate_as(session, SessionStage::Active, true).await?;
+        // Signing in on a client's own host ends here for staff (they always owe a second
+        // factor): they have entered that client's space, as through a hand-off.
+        if let (Some(tenant), SessionStage::Mfa) = (session.tenant_id, session.stage) {
+            let user = self.user(session.user_id).await?;
+            if let Some(access) = self.access(&user, tenant).await?.filter(|a| a.as_staff) {
+                self.staff_entered(&user, tenant, access).await?;
+            }
+        }
+        Ok(rotated)
     }
 
     async fn rotate_as(

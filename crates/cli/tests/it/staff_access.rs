@@ -14,7 +14,8 @@ const PORTAL: &str = "portal.localhost";
 const ACME_HOST: &str = "acme-corp.localhost";
 
 /// Operator staff with `role`, signed in at the portal with the authenticator staff must enrol.
-async fn staff_signed_in<'a>(app: &'a TestApp, email: &str, role: &str) -> Browser<'a> {
+/// Returns the browser and the authenticator's secret.
+async fn staff_signed_in<'a>(app: &'a TestApp, email: &str, role: &str) -> (Browser<'a>, String) {
     let made = app.cli(&["user", "staff", "--email", email, "--role", role]);
     assert!(made.status.success(), "{made:?}");
     let out = stdout(&made);
@@ -42,7 +43,7 @@ async fn staff_signed_in<'a>(app: &'a TestApp, email: &str, role: &str) -> Brows
         )
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
-    b
+    (b, secret)
 }
 
 /// Signed in at the portal with a password (members who have no second factor).
@@ -171,7 +172,7 @@ both_backends!(
         // Support staff open the space from the portal: one audit entry naming them and the
         // role they act with, and a notification to the client's admin (to its admins only).
         let told = format!("Operator staff {STAFF} opened this business's space");
-        let mut staff = staff_signed_in(&app, STAFF, "support").await;
+        let (mut staff, secret) = staff_signed_in(&app, STAFF, "support").await;
         assert_eq!(open_acme(&mut staff).await, 303);
         assert_eq!(
             traces(&app).await,
@@ -206,13 +207,42 @@ both_backends!(
             }
         );
 
+        // Signing in on the client's own host is entering it too, once the second factor is
+        // passed (the password alone enters nothing). The next step's code: the enrolment's
+        // code cannot be used twice.
+        let mut direct = Browser::new(&app);
+        let pw = direct.login(ACME_HOST, STAFF, PASSWORD).await;
+        assert!(pw.location().starts_with("/mfa"), "{}", pw.location());
+        assert_eq!(traces(&app).await.audit.len(), 2);
+        let mfa = direct.get(ACME_HOST, "/mfa").await;
+        let passed = direct
+            .post(
+                ACME_HOST,
+                "/mfa",
+                &[
+                    ("csrf", &mfa.csrf()),
+                    ("code", &totp_code(&secret, now() + 30)),
+                ],
+            )
+            .await;
+        assert_eq!(passed.status, 303, "{}", passed.body);
+        assert_eq!(direct.get(ACME_HOST, "/").await.status, 200);
+        assert_eq!(
+            traces(&app).await,
+            Traces {
+                audit: vec![(STAFF.into(), "manager".into()); 3],
+                admin_told: vec![told.clone(); 3],
+                employee_told: vec![],
+            }
+        );
+
         // The admin reads it where admins read their notifications.
         let mut admin = member_signed_in(&app, "admin@acme-corp.example.com").await;
         admin.get(PORTAL, "/").await;
         let list: Value =
             serde_json::from_str(&admin.get(PORTAL, "/api/dashboard/notifications").await.body)
                 .unwrap();
-        assert_eq!(list["unread"], 2, "{list}");
+        assert_eq!(list["unread"], 3, "{list}");
         assert_eq!(list["items"][0]["message"], told.as_str(), "{list}");
 
         // The entries are in the hash-chained log, which still verifies.
