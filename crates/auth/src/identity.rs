@@ -730,7 +730,16 @@ impl Identity {
 
     /// A new session id for a session that has just proven a second factor.
     pub async fn rotate_verified(&self, session: &SessionRecord) -> Result<NewSession> {
-        self.rotate_as(session, SessionStage::Active, true).await
+        let rotated = self.rotate_as(session, SessionStage::Active, true).await?;
+        // Signing in on a client's own host ends here for staff (they always owe a second
+        // factor): they have entered that client's space, as through a hand-off.
+        if let (Some(tenant), SessionStage::Mfa) = (session.tenant_id, session.stage) {
+            let user = self.user(session.user_id).await?;
+            if let Some(access) = self.access(&user, tenant).await?.filter(|a| a.as_staff) {
+                self.staff_entered(&user, tenant, access).await?;
+            }
+        }
+        Ok(rotated)
     }
 
     async fn rotate_as(
@@ -1042,7 +1051,11 @@ impl Identity {
             .select_tenant_in_session(&session.id_hash, Some(tenant))
             .await?;
         self.changed();
-        if !access.as_staff {
+        if access.as_staff {
+            // The token opens the client's data as surely as its host does: audited and told
+            // as a hand-off is.
+            self.staff_entered(user, tenant, access).await?;
+        } else {
             self.control
                 .set_default_tenant(user.id, Some(tenant))
                 .await?;
@@ -1074,32 +1087,43 @@ impl Identity {
             )
             .await?;
         if access.as_staff {
-            self.audit(
-                &user.email,
-                "support.access",
-                Some(tenant),
-                json!({ "role": access.role.as_str() }),
-            )
-            .await?;
-            self.control
-                .add_activity(
-                    Some(tenant),
-                    Some(user.id),
-                    "support",
-                    &format!("Operator staff {} opened this space", user.email),
-                )
-                .await?;
-            // Each of the client's admins is told, in their notifications.
-            let message = format!("Operator staff {} opened this business's space", user.email);
-            for m in self.control.members(tenant).await? {
-                if m.active && m.role == TenantRole::Admin {
-                    self.control
-                        .add_notification(m.user_id, Some(tenant), &message, None)
-                        .await?;
-                }
-            }
+            self.staff_entered(user, tenant, access).await?;
         }
         Ok(code)
+    }
+
+    /// Operator staff entering a client they are not a member of: audited, put in the client's
+    /// activity, and each of the client's admins told in their notifications.
+    async fn staff_entered(
+        &self,
+        user: &UserRecord,
+        tenant: TenantId,
+        access: TenantAccess,
+    ) -> Result<()> {
+        self.audit(
+            &user.email,
+            "support.access",
+            Some(tenant),
+            json!({ "role": access.role.as_str() }),
+        )
+        .await?;
+        self.control
+            .add_activity(
+                Some(tenant),
+                Some(user.id),
+                "support",
+                &format!("Operator staff {} opened this space", user.email),
+            )
+            .await?;
+        let message = format!("Operator staff {} opened this business's space", user.email);
+        for m in self.control.members(tenant).await? {
+            if m.active && m.role == TenantRole::Admin {
+                self.control
+                    .add_notification(m.user_id, Some(tenant), &message, None)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Exchanges a hand-off code on the tenant's host for a session on that host only.

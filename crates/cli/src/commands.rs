@@ -60,6 +60,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.dev_mode = true;
             }
             init_logging(&config, "info");
+            // Bound before the platform opens, so that a listen port of 0 (the system picks one)
+            // is the real port in every address printed and in the public URLs.
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            config.listen = listener.local_addr().context("the listening address")?;
             let platform = open(config).await?;
             if demo {
                 let seeded = demo::seed(&platform).await?;
@@ -73,7 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            serve(platform).await?;
+            serve(platform, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { json: as_json } => {
@@ -447,11 +453,8 @@ fn confirm_drop(subdomain: &str, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(platform: Platform) -> anyhow::Result<()> {
+async fn serve(platform: Platform, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let addr = platform.config().listen;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, base_domain = %platform.config().base_domain, "listening");
     println!("listening on http://{addr}");
     tenantry_web::serve(listener, platform.clone(), shutdown_signal())

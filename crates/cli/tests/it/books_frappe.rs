@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 use tenantry_domain::{Permission, TenantRole};
 
 use crate::books_api::{
-    client, documents, footprint, masters, send, today, Api, Client, Res, PASSWORD, ROLES,
+    client, documents, footprint, masters, send, today, Api, Client, Numbers, Res, PASSWORD, ROLES,
 };
 use crate::both_backends;
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp};
 
 /// The raw text of the first `"field":` value in a JSON body: how a number was written.
 fn raw(text: &str, field: &str) -> String {
@@ -136,7 +136,9 @@ both_backends!(
     |app: TestApp| async move {
         let acme = client(&app, "ACME Corp", "acme-corp").await;
         let f = frappe_of(&app, &acme);
-        let year = today().year();
+        let mut numbers = Numbers::new();
+        // The first day any line below can be posted on.
+        let since = today();
 
         // Masters, as ERPNext clients write them: JSON, `{"data": …}`, and Frappe's own client's
         // form with a `data` field.
@@ -385,7 +387,7 @@ both_backends!(
                 ),
             )
             .await;
-        assert_eq!(pinv["name"], format!("PINV-{year}-00001"));
+        assert_eq!(pinv["name"], numbers.next("PINV", &pinv));
         assert_eq!(pinv["docstatus"], 1);
         assert_eq!(pinv["status"], "Unpaid");
         assert_eq!(raw(&text, "grand_total"), "50.40");
@@ -473,7 +475,7 @@ both_backends!(
             )
             .await;
         let number = sinv["name"].as_str().unwrap().to_owned();
-        assert_eq!(number, format!("SINV-{year}-00001"));
+        assert_eq!(number, numbers.next("SINV", &sinv));
         assert_eq!(
             (&sinv["docstatus"], &sinv["status"]),
             (&json!(1), &json!("Unpaid"))
@@ -505,7 +507,7 @@ both_backends!(
         )
         .await;
         let pe_name = pe["name"].as_str().unwrap().to_owned();
-        assert_eq!(pe_name, format!("PAY-{year}-00001"));
+        assert_eq!(pe_name, numbers.next("PAY", &pe));
         assert_eq!(raw(&text, "paid_amount"), "20.00");
         assert_eq!(
             (&pe["paid_from"], &pe["paid_to"]),
@@ -533,7 +535,7 @@ both_backends!(
             ]})),
         )
         .await;
-        assert_eq!(je["name"], format!("JV-{year}-00001"));
+        assert_eq!(je["name"], numbers.next("JV", &je));
         assert_eq!(raw(&text, "total_debit"), "100.00");
         assert_eq!(je["accounts"][0]["party_type"], Value::Null);
         let (je2, _) = f
@@ -621,7 +623,7 @@ both_backends!(
                     "limit_page_length=0&filters={}",
                     enc(&format!(
                         r#"[["posting_date","between",["{}","{}"]]]"#,
-                        today(),
+                        since,
                         today()
                     ))
                 ),
@@ -1029,19 +1031,36 @@ both_backends!(
             assert_eq!(r.status, 417, "{query}: {}", r.text);
         }
         // Text no database can hold (a NUL) is bad input on both backends, never a server error.
-        for path in [
-            "/api/resource/Customer/Acme%00Retail".to_owned(),
-            format!(
+        // In a filter: refused as such before it reaches the database.
+        let nul = "the text holds a character that cannot be stored (such as NUL)";
+        let r = f
+            .get(&format!(
                 "/api/resource/Customer?filters={}",
                 enc(r#"[["name","=","a\u0000b"]]"#)
-            ),
-            format!(
+            ))
+            .await;
+        assert_eq!(r.status, 417, "{}", r.text);
+        assert_eq!(frappe_error(&r), ("ValidationError".into(), nul.into()));
+        // As a ledger filter's account: bad input on both, with what the backend found wrong.
+        let r = f
+            .get(&format!(
                 "/api/resource/GL%20Entry?filters={}",
                 enc(r#"{"account": "a\u0000b"}"#)
-            ),
-        ] {
-            let r = f.get(&path).await;
-            assert!(r.status < 500, "{path}: {} {}", r.status, r.text);
+            ))
+            .await;
+        assert_eq!(r.status, 417, "{}", r.text);
+        assert_eq!(frappe_error(&r).0, "ValidationError");
+        // As a name looked up: PostgreSQL refuses the text; on SQLite it names nothing.
+        let r = f.get("/api/resource/Customer/Acme%00Retail").await;
+        match app.backend {
+            Backend::Postgres => {
+                assert_eq!(r.status, 417, "{}", r.text);
+                assert_eq!(frappe_error(&r), ("ValidationError".into(), nul.into()));
+            }
+            Backend::Sqlite => {
+                assert_eq!(r.status, 404, "{}", r.text);
+                assert_eq!(frappe_error(&r).0, "DoesNotExistError");
+            }
         }
         let r = f
         .req(

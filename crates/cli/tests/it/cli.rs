@@ -1,9 +1,8 @@
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::both_backends;
-use crate::support::{stderr, stdout, Backend, TestApp};
+use crate::support::{read_until_ready, stderr, stdout, Backend, TestApp};
 
 fn tenantry() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
@@ -125,21 +124,12 @@ fn first_run_generates_a_private_master_key_and_tells_the_operator() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 // `serve --demo` creates the demo installation (twice: idempotent), serves it, and stops
 // cleanly on SIGTERM.
 both_backends!(
     serve_demo_and_graceful_shutdown,
     |app: TestApp| async move {
         for round in 0..2 {
-            let port = free_port();
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantry"));
             cmd.args(["serve", "--demo"])
                 .current_dir(app.dir.path())
@@ -152,7 +142,9 @@ both_backends!(
                     "TENANTRY_POSTGRES_TENANT_PREFIX",
                     &app.config.postgres_tenant_prefix,
                 )
-                .env("TENANTRY_LISTEN", format!("127.0.0.1:{port}"))
+                // Port 0: the server binds a port of the system's choosing and says which, so
+                // no port is picked here, released, and raced for.
+                .env("TENANTRY_LISTEN", "127.0.0.1:0")
                 .env_remove("TENANTRY_CONFIG")
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -162,16 +154,18 @@ both_backends!(
                 None => cmd.env_remove("TENANTRY_DATABASE_URL"),
             };
             let mut child = cmd.spawn().unwrap();
-            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-            let mut printed = Vec::new();
-            for line in lines.by_ref() {
-                let line = line.unwrap();
-                let done = line.starts_with("listening on");
-                printed.push(line);
-                if done {
-                    break;
-                }
-            }
+            let printed = read_until_ready(child.stdout.take().unwrap(), "tenantry serve", |l| {
+                l.starts_with("listening on")
+            });
+            let port: u16 = printed
+                .last()
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_ne!(port, 0);
             let printed = printed.join("\n");
             for sub in ["dickinson", "acme-corp", "janes-bakery"] {
                 assert!(

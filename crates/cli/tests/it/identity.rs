@@ -139,7 +139,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn totp_code(secret_base32: &str, at: u64) -> String {
+pub fn totp_code(secret_base32: &str, at: u64) -> String {
     let secret = totp_rs::Secret::Encoded(secret_base32.to_owned())
         .to_bytes()
         .unwrap();
@@ -155,7 +155,24 @@ fn totp_code(secret_base32: &str, at: u64) -> String {
     .generate(at)
 }
 
-fn now() -> u64 {
+/// A code the server certainly refuses at `at`: the valid one plus one, moved on until it is none
+/// of the codes of the two steps either side (the server allows one step of skew, and the
+/// request may cross a step boundary). A fixed code such as "000000" is sometimes valid.
+fn wrong_totp_code(secret_base32: &str, at: u64) -> String {
+    let near: Vec<String> = (0..5)
+        .map(|i| totp_code(secret_base32, (at + i * 30).saturating_sub(60)))
+        .collect();
+    let mut n: u32 = near[2].parse().unwrap();
+    loop {
+        n = (n + 1) % 1_000_000;
+        let code = format!("{n:06}");
+        if !near.contains(&code) {
+            return code;
+        }
+    }
+}
+
+pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -275,8 +292,9 @@ both_backends!(
         let at = setup.body.find(marker).unwrap() + marker.len();
         let secret = setup.body[at..].split('<').next().unwrap().to_owned();
         let csrf = setup.csrf();
+        let wrong = wrong_totp_code(&secret, now());
         let bad = b
-            .post(portal, "/mfa/setup", &[("csrf", &csrf), ("code", "000000")])
+            .post(portal, "/mfa/setup", &[("csrf", &csrf), ("code", &wrong)])
             .await;
         assert_eq!(bad.status, 401);
         let code = totp_code(&secret, now());

@@ -6,6 +6,7 @@ mod support;
 
 mod books_api;
 mod books_branding;
+mod books_concurrency;
 mod books_daily;
 mod books_frappe;
 mod books_frappe_rpc;
@@ -24,3 +25,4 @@ mod password_reset;
 mod provisioning;
 mod routing;
 mod sso;
+mod staff_access;

@@ -1,11 +1,13 @@
 //! A real OpenID Connect provider for the SSO tests: `oidc-provider-mock` from PyPI, installed on
 //! first use into a virtualenv under the build's temporary directory (so `cargo test` needs no
-//! set-up of its own), and run as a subprocess on a free port.
+//! set-up of its own), and run as a subprocess on a port it picks and reports.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::support::read_until_ready;
 
 const PACKAGE: &str = "oidc-provider-mock==0.3.4";
 
@@ -42,19 +44,28 @@ pub struct OidcProvider {
 impl OidcProvider {
     pub async fn start() -> Self {
         let exe = executable();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(exe)
-            .args(["--port", &port.to_string(), "--require-nonce", "true"])
+        // Port 0: the provider (uvicorn) binds a port of the system's choosing and logs it, so no
+        // port is picked here, released, and raced for.
+        let mut child = Command::new(exe)
+            .args(["--port", "0", "--require-nonce", "true"])
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let issuer = format!("http://127.0.0.1:{port}");
+        const MARK: &str = "Uvicorn running on ";
+        let printed = read_until_ready(child.stderr.take().unwrap(), "the OIDC provider", |l| {
+            l.contains(MARK)
+        });
+        let ready = printed.last().unwrap();
+        let at = ready.find(MARK).unwrap() + MARK.len();
+        let issuer = ready[at..].split_whitespace().next().unwrap().to_owned();
+        assert!(
+            issuer.starts_with("http://127.0.0.1:") && !issuer.ends_with(":0"),
+            "{ready}"
+        );
         let provider = Self { issuer, child };
+        // Listening is not serving yet: wait for the discovery document.
         let discovery = format!("{}/.well-known/openid-configuration", provider.issuer);
         let started = Instant::now();
         loop {

@@ -148,9 +148,13 @@ both_backends!(
             .await
             .unwrap();
         let before = app.platform.control().tenant_summaries().await.unwrap();
-        let files_before = std::fs::read_dir(app.config.data_dir.join("tenants"))
-            .map(|d| d.count())
-            .unwrap_or(0);
+        // What holds tenant data, counted: files on SQLite, databases and roles on PostgreSQL.
+        let storage_before = app.tenant_storage().await;
+        // The two clients above are there, so that the count can tell.
+        match app.backend {
+            Backend::Sqlite => assert!(storage_before.0 >= 2, "{storage_before:?}"),
+            Backend::Postgres => assert_eq!(storage_before, (3, 2)),
+        }
 
         let long = "a".repeat(64);
         let cases: Vec<(Vec<&str>, &str)> = vec![
@@ -214,10 +218,11 @@ both_backends!(
                 .map(|t| (&t.subdomain, &t.name, &t.domains))
                 .collect::<Vec<_>>()
         );
-        let files_after = std::fs::read_dir(app.config.data_dir.join("tenants"))
-            .map(|d| d.count())
-            .unwrap_or(0);
-        assert_eq!(files_before, files_after);
+        assert_eq!(
+            app.tenant_storage().await,
+            storage_before,
+            "no tenant database left behind"
+        );
     }
 );
 

@@ -192,6 +192,41 @@ impl TestApp {
         output
     }
 
+    /// What holds tenant data on this backend, counted: on SQLite the files under
+    /// `data_dir/tenants` (and no roles); on PostgreSQL the databases and the roles whose names
+    /// carry this test's prefix (the control database among them, which is always there).
+    pub async fn tenant_storage(&self) -> (usize, usize) {
+        match self.backend {
+            Backend::Sqlite => {
+                let files = std::fs::read_dir(self.config.data_dir.join("tenants"))
+                    .map(|d| d.count())
+                    .unwrap_or(0);
+                (files, 0)
+            }
+            Backend::Postgres => {
+                let admin = sqlx::PgPool::connect(&postgres_admin_url()).await.unwrap();
+                let pattern = format!(
+                    "{}%",
+                    self.config.postgres_tenant_prefix.replace('_', "\\_")
+                );
+                let dbs: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+                        .bind(&pattern)
+                        .fetch_one(&admin)
+                        .await
+                        .unwrap();
+                let roles: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM pg_roles WHERE rolname LIKE $1")
+                        .bind(&pattern)
+                        .fetch_one(&admin)
+                        .await
+                        .unwrap();
+                admin.close().await;
+                (dbs as usize, roles as usize)
+            }
+        }
+    }
+
     /// The tenant database file of a SQLite tenant.
     pub fn sqlite_file(&self, db_name: &str) -> PathBuf {
         self.config.data_dir.join("tenants").join(db_name)
@@ -265,5 +300,54 @@ pub async fn add_members(
             .accept_invitation(&token, password)
             .await
             .unwrap();
+    }
+}
+
+/// How long a child process (the `tenantry serve` binary, the OpenID provider) has to print the
+/// line that says it is ready. Not a timing assertion: a guard so that a child that hangs or
+/// dies without a word fails the test with what it printed instead of blocking it forever.
+const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads `stream` (a child's piped stdout or stderr) line by line until a line satisfies
+/// `ready`, and returns the lines read up to and including it. The reading happens on a thread
+/// of its own, which keeps draining the stream afterwards so that the child never blocks on a
+/// full pipe.
+pub fn read_until_ready(
+    stream: impl std::io::Read + Send + 'static,
+    what: &str,
+    ready: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    use std::io::BufRead;
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+
+    let (tx, rx) = channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            // Once the test has what it waited for, the rest is only drained.
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + READY_DEADLINE;
+    let mut read = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let done = ready(&line);
+                read.push(line);
+                if done {
+                    return read;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "{what} did not say it was ready within {READY_DEADLINE:?}; it printed:\n{}",
+                read.join("\n")
+            ),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "{what} closed its output before saying it was ready; it printed:\n{}",
+                read.join("\n")
+            ),
+        }
     }
 }

@@ -116,7 +116,10 @@ impl Kind {
                     .map(|i| self.convert(column, i))
                     .collect::<Result<_>>()?,
             ),
-            (Kind::Text, FilterValue::Text(t)) => FilterValue::Text(t.clone()),
+            (Kind::Text, FilterValue::Text(t)) => {
+                storable(t)?;
+                FilterValue::Text(t.clone())
+            }
             (Kind::Text, FilterValue::Int(i)) => FilterValue::Text(i.to_string()),
             (Kind::Int, FilterValue::Int(i)) => FilterValue::Int(*i),
             (Kind::Int, FilterValue::Text(t)) => FilterValue::Int(
@@ -151,6 +154,17 @@ impl Kind {
             _ => return Err(bad("the value does not fit the field")),
         })
     }
+}
+
+/// Refuses text no database can hold (a NUL) as bad input, on both backends alike: PostgreSQL
+/// refuses it, and SQLite would cut a LIKE pattern short at it and match every row.
+fn storable(text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(StoreError::Invalid(
+            "the text holds a character that cannot be stored (such as NUL)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A listable table: its SQL source, the columns a filter or order may name (public name, SQL
@@ -190,6 +204,7 @@ impl ListSpec {
             q.push(" AND ").push(*f);
         }
         if let Some(search) = query.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            storable(search)?;
             let pattern = format!("%{}%", search.trim().to_lowercase());
             q.push(" AND (");
             for (i, col) in self.search.iter().enumerate() {
