@@ -71,6 +71,9 @@ pub struct TopItemView {
     pub item_code: String,
     pub item_name: String,
     pub qty: String,
+    /// The quantity as the page shows it, without needless decimals (the JSON keeps `qty`).
+    #[serde(skip)]
+    pub qty_shown: String,
     pub net: String,
 }
 
@@ -119,6 +122,7 @@ impl From<tenantry_erp::reports::Dashboard> for Glance {
                     item_code: i.item_code,
                     item_name: i.item_name,
                     qty: i.qty.to_string(),
+                    qty_shown: i.qty.plain(),
                     net: i.net.to_string(),
                 })
                 .collect(),
