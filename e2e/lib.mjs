@@ -16,7 +16,7 @@
 // artifacts/<prefix>NN-name.png and the server's output artifacts/<prefix>server.log; a run
 // removes only its own earlier files, so walks run one after another keep each other's.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -138,6 +138,7 @@ export function createRun({ title, prefix = '' }) {
     env.NO_COLOR = '1';
     if (process.env.E2E_BASE_DOMAIN) env.TENANTRY_BASE_DOMAIN = process.env.E2E_BASE_DOMAIN;
     run.port = port;
+    run.serverEnv = { env, cwd: dataDir };
 
     const serverLog = createWriteStream(join(artifacts, serverLogName));
     log(`starting ${binary} serve --demo on 127.0.0.1:${port} (data in ${dataDir})`);
@@ -174,6 +175,14 @@ export function createRun({ title, prefix = '' }) {
     });
     await waitHealthy(port);
     return banner;
+  }
+
+  /** Runs the CLI against the walk's server's data (its configuration and master key). */
+  function cli(...args) {
+    if (!run.serverEnv) fail('cli() before startServer()');
+    const r = spawnSync(binary, args, { ...run.serverEnv, encoding: 'utf8' });
+    if (r.status !== 0) fail(`tenantry ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
   }
 
   async function stopServer() {
@@ -335,6 +344,7 @@ export function createRun({ title, prefix = '' }) {
     log,
     startServer,
     stopServer,
+    cli,
     openBrowser,
     step,
     screenshot,

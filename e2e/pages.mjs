@@ -1,4 +1,4 @@
-// Every page a client's admin can reach, found by following links (not listed by hand), at a
+// Every page a client's admin, an employee and operator staff can reach, found by following links (not listed by hand), at a
 // desktop width (1280 px) and a phone's (375 px), in Debian's Chromium: each must answer below
 // 500 (a 4xx only as a page that says why), fit the width with no sideways scrolling, log no
 // console error, ask for nothing that fails (favicon included), and pass axe-core's checks with
@@ -6,11 +6,13 @@
 //
 // The crawl starts on the client's own host (its space and books, after the admin has made a
 // customer, an item and an invoice through the forms so that lists and documents have rows) and
-// on the portal (dashboard, profile, team, selector). It follows same-origin links only, and
-// never a sign-out or a download.
+// on the portal (dashboard, profile, team, selector); then as an employee the admin invited, and
+// as operator support staff (made with the CLI, enrolling an authenticator) on the console. It
+// follows same-origin links only, and never a sign-out or a download.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as OTPAuth from 'otpauth';
 import { createRun, fail, PASSWORD } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -87,6 +89,25 @@ async function checkPage(url, problems) {
   for (const r of failedRequests) problems.push(`${own.pathname}: the page asked for ${r}`);
   for (const e of consoleErrors) problems.push(`${own.pathname}: console error: ${e}`);
   return [...links];
+}
+
+/** Sets the password through a one-time link on a fresh browser, and signs in at `origin`. */
+async function newPerson(link, email, origin, next) {
+  await run.context.clearCookies();
+  await page.goto(link);
+  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.locator('input[name="confirm"]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await page.waitForLoadState('load');
+  await page.goto(`${origin}/login?next=${encodeURIComponent(next)}`);
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForLoadState('load');
+}
+
+function totp(secret) {
+  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate();
 }
 
 /** Visits the pages reachable from `starts` on their origin, one of each shape. */
@@ -168,6 +189,37 @@ async function walk() {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForLoadState('load');
     await crawl([`${portal}/dashboard`, `${portal}/profile`, `${portal}/select`, `${portal}/team`], problems);
+  });
+
+  await step('as an employee the admin invited: the client host and the portal', async () => {
+    await page.goto(`${portal}/team`);
+    await page.locator('form[action="/team/invite"] input[name="email"]').fill('emma@dickinson.example');
+    await page.locator('form[action="/team/invite"] select[name="role"]').selectOption('employee');
+    await page.locator('form[action="/team/invite"] button[type="submit"]').click();
+    const link = (await page.locator('p.banner code').first().innerText()).trim();
+    if (!/\/invite\/[0-9a-f]{64}$/.test(link)) fail(`no invitation link shown: ${link}`);
+    await newPerson(link, 'emma@dickinson.example', client, '/books');
+    await expectUrl(`${client}/books`);
+    await crawl([`${client}/`, `${client}/books`], problems);
+    await page.goto(`${portal}/login`);
+    await page.locator('input[name="email"]').fill('emma@dickinson.example');
+    await page.locator('input[name="password"]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForLoadState('load');
+    await crawl([`${portal}/dashboard`, `${portal}/profile`, `${portal}/select`], problems);
+  });
+
+  await step('as operator support staff: the console', async () => {
+    const out = run.cli('user', 'staff', '--email', 'ops@byrne.example', '--role', 'support');
+    const link = out.split('password link: ')[1]?.trim();
+    if (!link) fail(`the CLI printed no password link: ${out}`);
+    await newPerson(link, 'ops@byrne.example', portal, '/console');
+    // Staff enrol an authenticator at their first sign-in.
+    const secret = (await page.locator('p.note code').first().innerText()).replace(/\s+/g, '');
+    await page.locator('input[name="code"]').fill(totp(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.waitForLoadState('load');
+    await crawl([`${portal}/console`, `${portal}/select`], problems);
   });
 
   await step('signed out: the sign-in and password-reset pages', async () => {

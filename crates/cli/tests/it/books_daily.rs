@@ -307,3 +307,33 @@ fn html_unescape(s: &str) -> String {
         .replace("&#x3d;", "=")
         .replace("&amp;", "&")
 }
+
+// A link is shown only to someone it opens for: the chart of accounts leads to each account's
+// ledger lines for those who may read the reports, and is plain text for the others.
+both_backends!(
+    accounts_lead_to_their_ledger_only_for_report_readers,
+    |app: TestApp| async move {
+        let c = client(&app, "ACME Corp", "acme-corp").await;
+        let mut admin = signed_in(&app, &c.admin).await;
+        let chart = admin.get("/books/accounts").await;
+        assert!(chart
+            .body
+            .contains("href=\"/books/reports/general-ledger?account=1100\""));
+        for role in ["viewer", "employee"] {
+            let mut member = signed_in(&app, &format!("{role}@acme-corp.example.com")).await;
+            let chart = member.get("/books/accounts").await;
+            assert_eq!(chart.status, 200, "{role}");
+            assert!(chart.body.contains("Trade Debtors"), "{role}");
+            assert!(
+                !chart.body.contains("/books/reports/"),
+                "{role}: {}",
+                chart.body
+            );
+            assert_eq!(
+                member.get("/books/reports/general-ledger").await.status,
+                403,
+                "{role}"
+            );
+        }
+    }
+);

@@ -3,6 +3,7 @@
 
 use axum::response::Response;
 use tenantry_domain::books::{AccountType, RootType};
+use tenantry_domain::Permission;
 use tenantry_store::books::{Account, Filter};
 
 use super::declaration::{EditablePage, FormParts, KindPage, Listed};
@@ -102,6 +103,8 @@ impl KindPage for Accounts {
         let search = q.get("q").trim().to_lowercase();
         let root = RootType::parse(q.get("root")).ok();
         let can_edit = c.can(Self::INFO.write);
+        // An account's name leads to its ledger lines, for those who may read the reports.
+        let can_report = c.can(Permission::ErpReports);
         let rows = tree(&accounts)
             .into_iter()
             .filter(|(a, _)| root.is_none_or(|r| a.root_type == r))
@@ -118,6 +121,8 @@ impl KindPage for Accounts {
                 .class(&format!("depth-{}", depth.min(6)));
                 if a.is_group {
                     name = Cell::text(&a.name).class(&format!("depth-{} group", depth.min(6)));
+                } else if !can_report {
+                    name = Cell::text(&a.name).class(&format!("depth-{}", depth.min(6)));
                 }
                 Row::from(vec![
                     if can_edit {
