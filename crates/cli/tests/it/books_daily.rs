@@ -337,3 +337,78 @@ both_backends!(
         }
     }
 );
+
+// A draft can be deleted from its page (behind a confirmation), by those who may write its
+// kind; a submitted document cannot (it is cancelled, and stays); nothing else is touched.
+both_backends!(
+    a_draft_is_deleted_from_its_page,
+    |app: TestApp| async move {
+        let c = client(&app, "ACME Corp", "acme-corp").await;
+        let other = client(&app, "Globex", "globex").await;
+        let mut admin = signed_in(&app, &c.admin).await;
+        let seeded = seed(&mut admin).await;
+        let draft = seeded.draft.clone();
+
+        let page = admin.get(&draft).await;
+        assert!(page.body.contains("Delete draft"), "{}", page.body);
+        assert!(!admin.get(&seeded.sale).await.body.contains("Delete draft"));
+        let confirm = admin.get(&format!("{draft}/delete")).await;
+        assert_eq!(confirm.status, 200);
+        assert!(confirm.body.contains("cannot be brought back"));
+
+        // Refused: a forged form, a viewer, another client's admin, a submitted document.
+        let forged = admin
+            .post_raw(&format!("{draft}/delete"), &[("csrf", "forged")])
+            .await;
+        assert_eq!(forged.status, 403);
+        let mut viewer = signed_in(&app, "viewer@acme-corp.example.com").await;
+        assert!(!viewer.get(&draft).await.body.contains("Delete draft"));
+        assert_eq!(
+            viewer.post(&format!("{draft}/delete"), &[]).await.status,
+            403
+        );
+        // Another client's admin is refused at the door of this client's host, and a visitor
+        // without a session is sent to sign in.
+        let mut stranger = crate::books_pages::Browser::new(&app);
+        assert_eq!(
+            stranger
+                .login(crate::books_pages::HOST, &other.admin)
+                .await
+                .status,
+            403
+        );
+        let visitor = stranger
+            .post_raw(&format!("{draft}/delete"), &[("csrf", "x")])
+            .await;
+        assert_eq!(visitor.status, 303, "{}", visitor.body);
+        assert!(
+            visitor.location().starts_with("/login"),
+            "{}",
+            visitor.location()
+        );
+        let submitted = admin.post(&format!("{}/delete", seeded.sale), &[]).await;
+        assert_eq!(submitted.status, 409, "{}", submitted.body);
+        assert_eq!(admin.get(&seeded.sale).await.status, 200);
+        assert_eq!(admin.get(&draft).await.status, 200);
+
+        let deleted = admin.post(&format!("{draft}/delete"), &[]).await;
+        assert_eq!(deleted.status, 303, "{}", deleted.body);
+        assert_eq!(deleted.location(), "/books/sales-invoices?deleted=1");
+        assert!(admin
+            .get(&deleted.location())
+            .await
+            .body
+            .contains("Draft deleted."));
+        assert_eq!(admin.get(&draft).await.status, 404);
+        // The rest of the books are as they were.
+        let db = books_db(&app, &c).await;
+        let invoices = db
+            .list_invoices(
+                tenantry_domain::books::InvoiceKind::Sales,
+                &crate::books_pages::all(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(invoices.len(), 1);
+    }
+);

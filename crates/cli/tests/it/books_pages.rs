@@ -19,7 +19,7 @@ use crate::support::{add_members, invitation_token, TestApp};
 type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
 
 const PASSWORD: &str = "quartz-Meadow-lantern-58";
-const HOST: &str = "acme-corp.localhost";
+pub(crate) const HOST: &str = "acme-corp.localhost";
 
 /// A browser: cookies kept per host, redirects not followed.
 pub(crate) struct Browser<'a> {
@@ -58,7 +58,7 @@ fn csrf_of(body: &str) -> Option<String> {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             cookies: HashMap::new(),
@@ -120,13 +120,13 @@ impl<'a> Browser<'a> {
         self.post_raw(path, &fields).await
     }
 
-    async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let req = self.app.http.post(self.app.url(path)).form(form);
         self.send(HOST, req).await
     }
 
     /// Signs in on the client's host and keeps the session's CSRF token.
-    async fn login(&mut self, host: &str, email: &str) -> Page {
+    pub(crate) async fn login(&mut self, host: &str, email: &str) -> Page {
         let req = self.app.http.get(self.app.url("/login"));
         let page = self.send(host, req).await;
         assert_eq!(page.status, 200, "{}", page.body);

@@ -7,6 +7,7 @@ use axum::http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tenantry_domain::Permission;
+use tenantry_erp::drafts::DraftKind;
 use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::ListQuery;
 use utoipa::ToSchema;
@@ -83,6 +84,9 @@ pub trait Editable: Kind {
 
 /// A kind of document that is submitted (posted) and cancelled (reversed).
 pub trait Submittable: Editable {
+    /// Which kind of draft it is, for deleting one (a draft posted nothing and may go).
+    const DRAFT: DraftKind;
+
     fn submit(
         c: &BooksCaller,
         name: &str,
@@ -92,6 +96,14 @@ pub trait Submittable: Editable {
         c: &BooksCaller,
         name: &str,
     ) -> impl Future<Output = Result<Self::Doc, ErpError>> + Send;
+
+    /// Deletes the draft `name`; a submitted or cancelled one is refused and stays.
+    fn delete_draft(
+        c: &BooksCaller,
+        name: &str,
+    ) -> impl Future<Output = Result<(), ErpError>> + Send {
+        c.books.delete_draft(Self::DRAFT, name)
+    }
 }
 
 /// What a route does to a kind.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::{Amount, InvoiceKind, InvoiceStatus, Quantity, VatCategory};
 use tenantry_domain::Permission;
+use tenantry_erp::drafts::DraftKind;
 use tenantry_erp::invoices::{InvoiceDoc, InvoiceInput, LineInput};
 use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::{Invoice, ListQuery};
@@ -78,6 +79,8 @@ macro_rules! invoice_kind {
         }
 
         impl Submittable for $kind {
+            const DRAFT: DraftKind = DraftKind::Invoice($invoice);
+
             async fn submit(c: &BooksCaller, name: &str) -> Result<InvoiceDoc, ErpError> {
                 c.books.submit_invoice($invoice, name, today()).await
             }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::Amount;
 use tenantry_domain::Permission;
+use tenantry_erp::drafts::DraftKind;
 use tenantry_erp::journals::{JournalDoc, JournalInput, JournalLineInput};
 use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::{JournalEntry, ListQuery, PartyKind};
@@ -70,6 +71,8 @@ impl Editable for JournalEntries {
 }
 
 impl Submittable for JournalEntries {
+    const DRAFT: DraftKind = DraftKind::JournalEntry;
+
     async fn submit(c: &BooksCaller, name: &str) -> Result<JournalDoc, ErpError> {
         c.books.submit_journal(name).await
     }

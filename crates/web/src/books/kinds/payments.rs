@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::{Amount, PaymentDirection};
 use tenantry_domain::Permission;
+use tenantry_erp::drafts::DraftKind;
 use tenantry_erp::payments::{AllocationInput, PaymentDoc, PaymentInput};
 use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::{ListQuery, PartyKind, Payment};
@@ -70,6 +71,8 @@ impl Editable for Payments {
 }
 
 impl Submittable for Payments {
+    const DRAFT: DraftKind = DraftKind::Payment;
+
     async fn submit(c: &BooksCaller, name: &str) -> Result<PaymentDoc, ErpError> {
         c.books.submit_payment(name).await
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tenantry_domain::books::{Amount, Quantity};
 use tenantry_domain::Permission;
+use tenantry_erp::drafts::DraftKind;
 use tenantry_erp::stock::{StockEntryDoc, StockEntryInput, StockLineInput};
 use tenantry_erp::{Books, ErpError};
 use tenantry_store::books::{ListQuery, StockEntry};
@@ -74,6 +75,8 @@ impl Editable for StockEntries {
 }
 
 impl Submittable for StockEntries {
+    const DRAFT: DraftKind = DraftKind::StockEntry;
+
     async fn submit(c: &BooksCaller, name: &str) -> Result<StockEntryDoc, ErpError> {
         c.books.submit_stock_entry(name).await
     }

@@ -63,11 +63,11 @@ pub(crate) fn viewed<P: Viewed>() -> Router<AppState> {
     )
 }
 
-/// A document's pages: changed while a draft, with its own page, submitted and cancelled at
-/// `/books/<path>/<key>/{submit,cancel}` (a confirmation page on GET).
+/// A document's pages: changed while a draft, with its own page, submitted, cancelled and (a
+/// draft) deleted at `/books/<path>/<key>/{submit,cancel,delete}` (a confirmation page on GET).
 pub(crate) fn document<P: EditablePage + Viewed + Submittable>() -> Router<AppState> {
     let mut r = master::<P>().merge(viewed::<P>());
-    for action in [Action::Submit, Action::Cancel] {
+    for action in [Action::Submit, Action::Cancel, Action::Delete] {
         r = r.route(
             &format!("{}/{{key}}/{}", P::base(), action.slug()),
             get(move |c: BooksCaller, Path(key): Path<String>| confirm_page::<P>(action, c, key))
@@ -85,6 +85,8 @@ pub(crate) fn document<P: EditablePage + Viewed + Submittable>() -> Router<AppSt
 
 async fn list<P: KindPage>(c: BooksCaller, q: FormData) -> Page {
     let l = Layout::load(&c, P::SECTION).await?;
+    // After a draft was deleted (our words, whatever the address says).
+    let notice = (q.get("deleted") == "1").then_some("Draft deleted.");
     let mut filters = Vec::new();
     let mut errors = Vec::new();
     let fields = P::filters(&c, &q, &mut filters, &mut errors).await?;
@@ -113,6 +115,7 @@ async fn list<P: KindPage>(c: BooksCaller, q: FormData) -> Page {
             l,
             title: P::PLURAL.into(),
             intro: P::INTRO.into(),
+            notice,
             actions,
             filters: fields,
             error: (!errors.is_empty()).then(|| errors.join("; ")),
@@ -164,6 +167,9 @@ fn confirms<P: KindPage>(c: &BooksCaller, key: &str, status: Docstatus) -> Vec<C
     }
     if status == Docstatus::Submitted && c.can(Permission::ErpCancel) {
         out.push(Action::Cancel.confirm::<P>(key));
+    }
+    if status == Docstatus::Draft && c.can(P::INFO.write) {
+        out.push(Action::Delete.confirm::<P>(key));
     }
     out
 }
@@ -271,6 +277,8 @@ async fn saved<P: KindPage>(
 enum Action {
     Submit,
     Cancel,
+    /// Of a draft only: it posted nothing and holds no number.
+    Delete,
 }
 
 impl Action {
@@ -278,6 +286,7 @@ impl Action {
         match self {
             Action::Submit => "submit",
             Action::Cancel => "cancel",
+            Action::Delete => "delete",
         }
     }
 
@@ -285,14 +294,20 @@ impl Action {
         match self {
             Action::Submit => "Submit",
             Action::Cancel => "Cancel document",
+            Action::Delete => "Delete draft",
         }
     }
 
-    fn permission(self) -> Permission {
+    fn permission<P: KindPage>(self) -> Permission {
         match self {
             Action::Submit => Permission::ErpSubmit,
             Action::Cancel => Permission::ErpCancel,
+            Action::Delete => P::INFO.write,
         }
+    }
+
+    fn danger(self) -> bool {
+        matches!(self, Action::Cancel | Action::Delete)
     }
 
     fn question<P: KindPage>(self, key: &str) -> String {
@@ -303,6 +318,9 @@ impl Action {
             Action::Cancel => format!(
                 "Cancel {key}? The exact reversal of what the {} posted is recorded; the document stays, marked cancelled.",
                 P::INFO.singular
+            ),
+            Action::Delete => format!(
+                "Delete the draft {key}? It posted nothing and holds no number; it goes with its lines and cannot be brought back."
             ),
         }
     }
@@ -315,13 +333,13 @@ impl Action {
             action: href.clone(),
             href,
             question: self.question::<P>(key),
-            danger: self == Action::Cancel,
+            danger: self.danger(),
         }
     }
 }
 
 async fn confirm_page<P: KindPage>(action: Action, c: BooksCaller, key: String) -> Page {
-    c.require(action.permission())?;
+    c.require(action.permission::<P>())?;
     let l = Layout::load(&c, P::SECTION).await?;
     let back = P::href(&key);
     Ok(render(
@@ -333,7 +351,7 @@ async fn confirm_page<P: KindPage>(action: Action, c: BooksCaller, key: String) 
             action: format!("{back}/{}", action.slug()),
             label: action.label(),
             back,
-            danger: action == Action::Cancel,
+            danger: action.danger(),
         },
     ))
 }
@@ -345,10 +363,16 @@ async fn act<P: Viewed + Submittable>(
     f: FormData,
 ) -> Page {
     check_csrf(&c, &f)?;
-    c.require(action.permission())?;
+    c.require(action.permission::<P>())?;
     let done = match action {
         Action::Submit => P::submit(&c, &key).await,
         Action::Cancel => P::cancel(&c, &key).await,
+        Action::Delete => {
+            return match refused(P::delete_draft(&c, &key).await)? {
+                Ok(()) => Ok(see(&format!("{}?deleted=1", P::base()))),
+                Err(refusal) => view::<P>(c, key, Some(refusal)).await,
+            }
+        }
     };
     match refused(done)? {
         Ok(doc) => Ok(see(&P::href(&P::key(&doc)))),

@@ -558,6 +558,7 @@ async fn page(
         status,
         &ListPage {
             l,
+            notice: None,
             title: report.title().into(),
             intro: String::new(),
             actions,

@@ -71,6 +71,7 @@ pub(super) async fn stock_balance(c: BooksCaller, Query(q): Query<Vec<(String, S
         StatusCode::OK,
         &ListPage {
             l,
+            notice: None,
             title: "Stock balance".into(),
             intro: String::new(),
             actions,

@@ -246,6 +246,8 @@ pub(crate) struct ListPage {
     pub l: Layout,
     pub title: String,
     pub intro: String,
+    /// What the last write did, after its redirect.
+    pub notice: Option<&'static str>,
     pub actions: Vec<Link>,
     pub filters: Vec<Field>,
     pub error: Option<String>,
