@@ -149,3 +149,30 @@ for (const group of document.querySelectorAll('select[name=item_group][data-fact
     if (!touched && group.value in stocked) box.checked = stocked[group.value];
   });
 }
+
+// Keys, as in the desk tools people compare these pages with: on a list, "n" follows its
+// [data-shortcut="n"] link (a new record) and "/" goes to its search box; in a form, Ctrl+S
+// (Cmd+S) saves it. None of them acts while a field is being typed in, except saving.
+const typing = (el) => el && (el.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
+document.addEventListener('keydown', (event) => {
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
+    const form = event.target.closest?.('form[data-save-shortcut]') || document.querySelector('form[data-save-shortcut]');
+    if (!form) return;
+    event.preventDefault();
+    form.requestSubmit();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  if (document.querySelector('dialog[open]')) return;
+  const link = document.querySelector(`a[data-shortcut="${CSS.escape(event.key)}"]`);
+  if (link) {
+    event.preventDefault();
+    link.click();
+  } else if (event.key === '/') {
+    const search = document.querySelector('form.filters input[name=q]');
+    if (search) {
+      event.preventDefault();
+      search.focus();
+    }
+  }
+});

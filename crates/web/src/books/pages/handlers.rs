@@ -94,10 +94,13 @@ async fn list<P: KindPage>(c: BooksCaller, q: FormData) -> Page {
     let (head, numeric) = P::columns(&c);
     let mut actions = Vec::new();
     if c.can(P::INFO.write) {
-        actions.push(Link::new(
-            &format!("New {}", P::INFO.singular),
-            format!("{}/new", P::base()),
-        ));
+        actions.push(
+            Link::new(
+                &format!("New {}", P::INFO.singular),
+                format!("{}/new", P::base()),
+            )
+            .shortcut("n"),
+        );
     }
     actions.extend(
         P::LIST_LINKS

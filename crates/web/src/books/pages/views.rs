@@ -108,6 +108,8 @@ pub(crate) struct Link {
     pub label: String,
     pub href: String,
     pub secondary: bool,
+    /// A key that follows it from anywhere on the page but a field (the page's script).
+    pub shortcut: &'static str,
 }
 
 impl Link {
@@ -116,7 +118,13 @@ impl Link {
             label: label.to_owned(),
             href: href.into(),
             secondary: false,
+            shortcut: "",
         }
+    }
+
+    pub fn shortcut(mut self, key: &'static str) -> Link {
+        self.shortcut = key;
+        self
     }
 
     pub fn secondary(label: &str, href: impl Into<String>) -> Link {
@@ -253,6 +261,13 @@ pub(crate) struct ListPage {
     pub error: Option<String>,
     pub tables: Vec<TableView>,
     pub pager: Pager,
+}
+
+impl ListPage {
+    /// Whether a key follows one of its links (the page then says which).
+    pub fn has_shortcuts(&self) -> bool {
+        self.actions.iter().any(|a| !a.shortcut.is_empty())
+    }
 }
 
 pub(crate) struct LinesView {
