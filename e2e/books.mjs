@@ -222,6 +222,13 @@ async function walk() {
     await expectUrl(new RegExp('/books/sales-invoices\\?q=dickson&status=unpaid'));
     await expectText(number, 'Dickson Supplies', '217.50');
     await screenshot('sales-list');
+    // Back to the list later in the visit: it shows what was last asked for, until cleared.
+    await page.goto(`${client}/books`);
+    await page.getByRole('link', { name: 'Sales', exact: true }).click();
+    await expectUrl(new RegExp('/books/sales-invoices\\?q=dickson&status=unpaid'));
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await expectUrl(`${client}/books/sales-invoices`);
+    if ((await page.locator('input[name="q"]').inputValue()) !== '') fail('the search is still filled in after "Clear filters"');
   });
 }
 

@@ -176,3 +176,28 @@ document.addEventListener('keydown', (event) => {
     }
   }
 });
+
+// A list remembers its filters for the rest of the visit (this tab's sessionStorage): coming
+// back to it bare shows what was last asked for, with a "Clear filters" link to start afresh.
+for (const form of document.querySelectorAll('form.filters[method=get]')) {
+  const key = `tenantry:filters:${location.pathname}`;
+  const params = new URLSearchParams(location.search);
+  if (params.has('clear')) {
+    sessionStorage.removeItem(key);
+    history.replaceState(null, '', location.pathname);
+    continue;
+  }
+  params.delete('page');
+  const asked = [...params.values()].some((v) => v !== '');
+  if (asked) {
+    sessionStorage.setItem(key, params.toString());
+    const clear = document.createElement('a');
+    clear.href = `${location.pathname}?clear=1`;
+    clear.textContent = 'Clear filters';
+    clear.className = 'clear';
+    form.append(clear);
+  } else {
+    const saved = sessionStorage.getItem(key);
+    if (saved && !location.search) location.replace(`${location.pathname}?${saved}`);
+  }
+}
