@@ -369,6 +369,13 @@ both_backends!(
         assert!(at(invite) < at(&sold), "{events:#?}");
         assert!(at(&sold) < at("ACME Corp was set up"), "{events:#?}");
         assert_eq!(events.len(), 4, "{events:#?}");
+        // The business's figures are money in its currency (the JSON keeps plain decimals).
+        assert!(
+            dash.body
+                .contains(&format!("<td class=\"num\">£{total}</td>")),
+            "{}",
+            dash.body
+        );
         let link = |text: &str| shown[at(text)].1.clone();
         assert_eq!(link(invite).as_deref(), Some("/team"));
         assert_eq!(

@@ -12,6 +12,8 @@ pub mod pages;
 mod replies;
 
 use axum::Router;
+use tenantry_domain::books::decimal::currency_symbol;
+use tenantry_domain::books::Amount;
 use tenantry_erp::Books;
 use tenantry_store::control::TenantRecord;
 
@@ -36,11 +38,16 @@ pub fn router() -> Router<AppState> {
 pub async fn glance(state: &AppState, tenant: &TenantRecord) -> Option<Glance> {
     let read = async {
         let db = state.platform.pools().get(tenant).await?;
-        let d = Books::new(db).dashboard(today()).await?;
-        Ok::<_, tenantry_platform::PlatformError>(d)
+        let books = Books::new(db);
+        let d = books.dashboard(today()).await?;
+        let currency = books.settings().await?.currency;
+        Ok::<_, tenantry_platform::PlatformError>((d, currency))
     };
     match read.await {
-        Ok(d) => Some(Glance::from(d)),
+        Ok((d, currency)) => Some(Glance {
+            currency_symbol: currency_symbol(&currency),
+            ..Glance::from(d)
+        }),
         Err(e) => {
             tracing::warn!(tenant = %tenant.subdomain.as_str(), error = %e, "dashboard figures unavailable");
             None
@@ -81,6 +88,9 @@ pub struct TopItemView {
 /// (the last 30 days).
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Glance {
+    /// The books' currency, for the page (the JSON's amounts are plain decimals).
+    #[serde(skip)]
+    pub currency_symbol: String,
     pub sales_today: SalesFigure,
     pub sales_7_days: SalesFigure,
     pub sales_30_days: SalesFigure,
@@ -88,6 +98,15 @@ pub struct Glance {
     pub receivables_overdue: String,
     pub recent_invoices: Vec<RecentInvoiceView>,
     pub top_items: Vec<TopItemView>,
+}
+
+impl Glance {
+    /// One of its amounts (an exact decimal) as the page shows money: `£1,234.50`.
+    pub fn money(&self, amount: &str) -> String {
+        Amount::parse(amount)
+            .map(|a| a.with_symbol(&self.currency_symbol))
+            .unwrap_or_else(|_| amount.to_owned())
+    }
 }
 
 impl From<tenantry_erp::reports::Dashboard> for Glance {
@@ -98,6 +117,7 @@ impl From<tenantry_erp::reports::Dashboard> for Glance {
             gross: s.gross.to_string(),
         };
         Glance {
+            currency_symbol: String::new(),
             sales_today: figure(d.sales_today),
             sales_7_days: figure(d.sales_7_days),
             sales_30_days: figure(d.sales_30_days),
