@@ -323,11 +323,15 @@ pub async fn summary(State(state): State<AppState>, u: PortalUser) -> ApiResult<
 
 #[derive(Serialize, ToSchema)]
 pub struct ActivityItem {
-    id: i64,
+    /// The control plane's record; absent for a document of the books.
+    id: Option<i64>,
+    /// What happened: the control plane's kinds (`people`, `client`, …) or `books.document`.
     kind: String,
     message: String,
     /// RFC 3339.
     at: String,
+    /// The subject's page: a portal path, or the client host's URL of a document.
+    link: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -338,24 +342,31 @@ pub struct ActivityList {
 #[utoipa::path(get, path = "/api/dashboard/activity", tag = "portal",
     responses((status = 200, body = ActivityList), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn activity(State(state): State<AppState>, u: PortalUser) -> ApiResult<ActivityList> {
-    let (tenant, _) = selected(&state, &u).await?;
-    let items = state
+    let (tenant, access) = selected(&state, &u).await?;
+    let client_url = state
         .platform
-        .control()
-        .activity(tenant.id, 50)
-        .await
-        .map_err(err)?;
+        .config()
+        .url_for(Some(tenant.subdomain.as_str()));
+    let items = crate::activity::recent(&state, &tenant, &access, 50, |path| {
+        format!("{client_url}{path}")
+    })
+    .await
+    .map_err(err)?;
     Ok(Json(ActivityList {
         items: items
             .into_iter()
-            .map(|a| ActivityItem {
-                id: a.id,
-                at: a
-                    .created_at
-                    .format(&time::format_description::well_known::Rfc3339)
+            .map(|e| ActivityItem {
+                id: e.id,
+                at: time::OffsetDateTime::from_unix_timestamp(e.at)
+                    .ok()
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
                     .unwrap_or_default(),
-                kind: a.kind,
-                message: a.message,
+                kind: e.kind,
+                message: e.message,
+                link: e.href,
             })
             .collect(),
     }))

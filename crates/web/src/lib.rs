@@ -1,6 +1,7 @@
 //! HTTP: routing by host, the pages and the JSON API. Handlers are thin: they parse, call a
 //! platform service and render.
 
+mod activity;
 mod api;
 mod api_user;
 mod auth;

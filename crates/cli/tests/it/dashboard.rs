@@ -369,6 +369,26 @@ both_backends!(
         assert!(at(invite) < at(&sold), "{events:#?}");
         assert!(at(&sold) < at("ACME Corp was set up"), "{events:#?}");
         assert_eq!(events.len(), 4, "{events:#?}");
+        // The JSON lists the same activity, the books' documents with their page's address.
+        let json = b.get("portal.localhost", "/api/dashboard/activity").await;
+        assert_eq!(json.status, 200, "{}", json.body);
+        let items: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+        let items = items["items"].as_array().unwrap();
+        let document = items
+            .iter()
+            .find(|i| i["message"] == sold.as_str())
+            .unwrap_or_else(|| panic!("{sold:?} not in {items:#?}"));
+        assert_eq!(document["kind"], "books.document");
+        assert!(document["id"].is_null());
+        let link = document["link"].as_str().unwrap();
+        assert!(
+            link.starts_with("http://acme-corp.")
+                && link.ends_with(&format!("/books/sales-invoices/{sinv}")),
+            "{link}"
+        );
+        assert!(items
+            .iter()
+            .any(|i| i["message"] == invite && i["id"].is_i64()));
         // The business's figures are money in its currency (the JSON keeps plain decimals).
         assert!(
             dash.body

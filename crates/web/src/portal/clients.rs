@@ -10,10 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
-use tenantry_auth::{AuthError, TenantAccess};
-use tenantry_domain::{Permission, TenantId};
-use tenantry_platform::{accounts, PlatformError};
-use tenantry_store::control::{ActivityRecord, TenantRecord};
+use tenantry_auth::AuthError;
+use tenantry_domain::TenantId;
+use tenantry_platform::PlatformError;
 
 use super::common::{
     address, auth_error_page, mfa_path, nav_bar, signed_in, user_agent, CsrfForm, Nav,
@@ -239,11 +238,10 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
             .control()
             .notifications(u.user.id, Some(tenant_id), 10)
             .await?;
-        let activity = p.control().activity(tenant_id, 10).await?;
-        Ok::<_, PlatformError>((operator, tenant, access, unread, notifications, activity))
+        Ok::<_, PlatformError>((operator, tenant, access, unread, notifications))
     }
     .await;
-    let (operator, tenant, access, unread, notifications, activity) = match loaded {
+    let (operator, tenant, access, unread, notifications) = match loaded {
         Ok(v) => v,
         Err(e) => return platform_error_page(e),
     };
@@ -260,7 +258,19 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
         Ok(s) => s,
         Err(e) => return platform_error_page(e),
     };
-    let activity = feed(&state, &tenant, &access, activity, link_on_client_host).await;
+    // The dashboard's feed: the ten newest.
+    let activity =
+        match crate::activity::recent(&state, &tenant, &access, 10, link_on_client_host).await {
+            Ok(entries) => entries
+                .into_iter()
+                .map(|e| ActivityView {
+                    message: e.message,
+                    at: display_unix(e.at),
+                    href: e.href,
+                })
+                .collect(),
+            Err(e) => return platform_error_page(e),
+        };
     let books = crate::books::glance(&state, &tenant).await;
     let nav = match nav_bar(&state, &u).await {
         Ok(n) => n,
@@ -291,51 +301,6 @@ async fn dashboard(State(state): State<AppState>, u: PortalUser) -> Response {
             nav,
         },
     )
-}
-
-/// The dashboard's activity: what the control plane recorded (people, set-up, staff visits) and
-/// the books' latest submissions and cancellations, newest first, each linked to its subject
-/// where the person may open it. The books' part is left out (and a warning logged) when the
-/// client's database cannot be read just now.
-async fn feed(
-    state: &AppState,
-    tenant: &TenantRecord,
-    access: &TenantAccess,
-    recorded: Vec<ActivityRecord>,
-    on_client_host: impl Fn(&str) -> String,
-) -> Vec<ActivityView> {
-    const SHOWN: usize = 10;
-    let people = access.role.can(Permission::PortalManageUsers);
-    let mut entries: Vec<(i64, ActivityView)> = recorded
-        .into_iter()
-        .map(|a| {
-            let href = (people && a.kind == accounts::PEOPLE_ACTIVITY).then(|| "/team".to_owned());
-            let view = ActivityView {
-                message: a.message,
-                at: crate::pages::display_time(a.created_at),
-                href,
-            };
-            (a.created_at.unix_timestamp(), view)
-        })
-        .collect();
-    if access.role.can(Permission::ErpRead) {
-        match crate::books::recent_documents(state, tenant, SHOWN as i64).await {
-            Ok(documents) => entries.extend(documents.into_iter().map(|d| {
-                let view = ActivityView {
-                    message: d.message,
-                    at: display_unix(d.at),
-                    href: Some(on_client_host(&d.path)),
-                };
-                (d.at, view)
-            })),
-            Err(e) => {
-                tracing::warn!(tenant = %tenant.subdomain.as_str(), error = %e, "books activity unavailable");
-            }
-        }
-    }
-    // Newest first; a stable sort keeps each source's own order within one second.
-    entries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-    entries.into_iter().take(SHOWN).map(|(_, v)| v).collect()
 }
 
 async fn notifications_read(
